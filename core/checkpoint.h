@@ -1,0 +1,25 @@
+// Checkpoints: model parameters and buffers, optimizer state and the trainer's
+// position, saved device-independently (CPU tensors) and atomically.
+#pragma once
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+
+#include <cstdint>
+#include <string>
+
+namespace lrid {
+
+struct TrainState {
+  int64_t step = 0;         // optimizer updates done
+  double wall_time_s = 0;   // training wall time so far
+  double train_time_s = 0;  // time inside training steps (excludes evaluation)
+};
+
+void save_checkpoint(const std::string& path, torch::nn::Module& model,
+                     torch::optim::Optimizer* optimizer, const TrainState& state);
+// Loads into existing modules (their parameters keep their device). Throws
+// IoError naming the file when it is missing, corrupt or does not match the model.
+TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
+                           torch::optim::Optimizer* optimizer);
+
+}  // namespace lrid

@@ -1,0 +1,131 @@
+// Subcommands of `lrid`. See cli.h.
+#include "core/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "core/config.h"
+#include "core/errors.h"
+#include "core/version.h"
+#include "core/trainer.h"
+#include "models/registry.h"
+
+namespace lrid {
+namespace {
+
+namespace fs = std::filesystem;
+
+// `lrid train CONFIG [key=value ...] [--out DIR]`
+void add_train(CLI::App& app, std::function<int()>& action) {
+  auto* cmd = app.add_subcommand("train", "train one network from a YAML config");
+  static std::string config_path, out_dir;
+  static std::vector<std::string> overrides;
+  static bool quiet = false, print_config = false, restart = false;
+  cmd->add_option("config", config_path, "YAML configuration file")->required();
+  cmd->add_option("overrides", overrides, "dotted overrides, e.g. optimizer.parameters.lr=0.01");
+  cmd->add_option("--out,-o", out_dir, "run directory (default: runs/<run name>)");
+  cmd->add_flag("--quiet,-q", quiet, "no progress output");
+  cmd->add_flag("--print-config", print_config, "print the resolved configuration and exit");
+  cmd->add_flag("--no-resume", restart, "ignore checkpoints in the run directory");
+  cmd->callback([&action] {
+    action = [] {
+      Config config = load_config(config_path, overrides);
+      if (print_config) {
+        YAML::Emitter e;
+        e << config.to_yaml();
+        std::cout << e.c_str() << "\n";
+        return 0;
+      }
+      std::string name = config.run.params.get_string("name");
+      if (name.empty()) name = fs::path(config_path).stem().string();
+      fs::path dir = out_dir.empty() ? fs::path("runs") / name : fs::path(out_dir);
+      TrainOptions opts;
+      opts.progress = !quiet;
+      opts.resume = !restart;
+      TrainResult r = train(config, dir, opts);
+      if (r.status == "already-finished") {
+        std::cout << fmt::format("{}: already finished (status.json); nothing to do\n", dir.string());
+        return 0;
+      }
+      if (r.status == "diverged") {
+        std::cerr << fmt::format("lrid: run diverged: {} (marked in {}/status.json)\n", r.reason, dir.string());
+        return DivergenceError("").exit_code();
+      }
+      std::cout << fmt::format(
+          "finished {} steps on {}: test accuracy {:.4f}, test loss {:.4f}, {:.1f} train images/s, "
+          "wall time {:.1f} s\nrun directory: {}\n",
+          r.steps, r.device, r.test_accuracy, r.test_loss, r.train_images_per_s, r.wall_time_s, dir.string());
+      return 0;
+    };
+  });
+}
+
+// `lrid info [SECTION]`: every section's types and their parameters (the config reference).
+void add_info(CLI::App& app, std::function<int()>& action) {
+  auto* cmd = app.add_subcommand("info", "list config sections, their types and parameters");
+  static std::string section;
+  cmd->add_option("section", section, "only this section");
+  cmd->callback([&action] {
+    action = [] {
+      for (const auto& s : config_sections()) {
+        if (!section.empty() && s != section) continue;
+        const RegistryBase& reg = section_registry(s);
+        std::cout << s << ":\n";
+        for (const auto& name : reg.names())
+          std::cout << fmt::format("  {:<14} {}\n  {:<14} {}\n", name, reg.help(name), "",
+                                   describe_schema(reg.schema(name)));
+      }
+      return 0;
+    };
+  });
+}
+
+// `lrid layers ARCH`: the recordable layers of an architecture.
+void add_layers(CLI::App& app, std::function<int()>& action) {
+  auto* cmd = app.add_subcommand("layers", "list an architecture's recordable layers");
+  static std::string arch;
+  static int64_t input_size = 32, channels = 3, classes = 10;
+  cmd->add_option("architecture", arch, "architecture name")->required();
+  cmd->add_option("--input-size", input_size, "input size");
+  cmd->add_option("--channels", channels, "input channels");
+  cmd->add_option("--classes", classes, "number of classes");
+  cmd->callback([&action] {
+    action = [] {
+      ModelOptions o;
+      o.architecture = model_registry().canonical(arch, "architecture");
+      o.input_size = input_size;
+      o.in_channels = channels;
+      o.num_classes = classes;
+      Model m = build_model(o);
+      for (const auto& l : m->layers())
+        std::cout << fmt::format("{:>3} {:<28} {:<6} {:<5} W{}\n", l.index, l.name, position_name(l.position),
+                                 l.layer->is_conv() ? "conv" : "dense",
+                                 fmt::format("[{}]", fmt::join(l.layer->weight().sizes(), ",")));
+      return 0;
+    };
+  });
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"lrid: identify learning rules from neural-network observables"};
+  app.set_version_flag("--version", std::string(version()) + " (" + git_commit() + ")");
+  app.require_subcommand(1);
+  std::function<int()> action;
+  add_train(app, action);
+  add_info(app, action);
+  add_layers(app, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return action ? action() : 0;
+}
+
+}  // namespace lrid

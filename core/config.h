@@ -1,0 +1,47 @@
+// The run configuration: a YAML file with sections data, model, task, rule,
+// optimizer, schedule and run. Each section is {type: NAME, parameters: {...}}
+// and NAME selects an implementation from that section's registry, whose
+// schema validates the parameters (defaults filled in) before any compute.
+// Dotted command-line overrides (`optimizer.parameters.lr=0.01`) are applied
+// to the YAML tree first, so they are validated the same way.
+#pragma once
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+#include "core/params.h"
+#include "core/registry.h"
+
+namespace lrid {
+
+struct Section {
+  std::string type;
+  Params params;
+};
+
+struct Config {
+  ConfigSource source;
+  Section data, model, task, rule, optimizer, schedule, run;
+  // Seeds given as -1 and drawn from fresh entropy ("model_seed", "data_seed").
+  std::vector<std::string> drawn_seeds;
+  // The resolved configuration (every default and derived value written out).
+  YAML::Node to_yaml() const;
+};
+
+// The section names in file order.
+const std::vector<std::string>& config_sections();
+// The registry behind a section's `type:`.
+const RegistryBase& section_registry(const std::string& section);
+
+// Applies "a.b.c=value" to `root` (value parsed as YAML, so lists work).
+void apply_override(YAML::Node& root, const std::string& assignment);
+// Reads `path`, applies overrides, validates. Throws ConfigError with one line.
+Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+// Validates an already-parsed tree (the file name is used in messages).
+Config parse_config(const YAML::Node& root, ConfigSource source);
+
+// The schema of the `run` section (batch size, seeds, device, threads, ...).
+const Schema& run_schema();
+
+}  // namespace lrid

@@ -1,0 +1,25 @@
+// lrid entry point: every user-facing error is caught here, once, and printed
+// as one line; the exit code says which kind it was (see core/errors.h).
+#include <c10/util/Exception.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "core/cli.h"
+#include "core/errors.h"
+
+int main(int argc, char** argv) {
+  try {
+    return lrid::run_cli(argc, argv);
+  } catch (const lrid::Error& e) {
+    std::fprintf(stderr, "lrid: error: %s\n", e.what());
+    return e.exit_code();
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    std::fprintf(stderr, "lrid: error: %s\n", msg.substr(0, msg.find('\n')).c_str());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lrid: error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,43 @@
+// Optimizers for W, biases and batch norm: SGD with momentum (optionally
+// Nesterov) and Adam, both with coupled L2 weight decay (learning-rules.md §8):
+// g' = g + lambda*theta, exactly PyTorch's `weight_decay`, never AdamW.
+// Parameter groups (§8.2): forward kernels and biases of recordable layers are
+// decayed; batch-norm gamma/beta are not.
+#pragma once
+#include <torch/optim/optimizer.h>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "core/registry.h"
+
+namespace lrid {
+
+class ModelImpl;
+
+struct ParamGroups {
+  std::vector<torch::Tensor> decayed;      // W and b of every recordable layer
+  std::vector<torch::Tensor> not_decayed;  // everything else (batch norm)
+};
+ParamGroups model_param_groups(ModelImpl& model);
+
+using OptimizerFactory = std::function<std::unique_ptr<torch::optim::Optimizer>(
+    const ParamGroups& groups, const Params& params, double lr)>;
+
+const Registry<OptimizerFactory>& optimizer_registry();
+
+// Learning rate at the start of the schedule: `lr`, scaled by
+// batch_size / reference_batch_size when the latter is > 0.
+double base_learning_rate(const Params& optimizer_params, int64_t batch_size);
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const std::string& type, const Params& params,
+                                                        const ParamGroups& groups, double lr);
+
+// Sets the learning rate of every parameter group.
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
+
+// Moves optimizer state tensors to `device` (after loading a CPU checkpoint).
+void optimizer_state_to(torch::optim::Optimizer& optimizer, const torch::Device& device);
+
+}  // namespace lrid

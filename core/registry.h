@@ -1,0 +1,71 @@
+// Name -> implementation registries for the `type:` of each config section
+// (TorchFort style): every entry carries its parameter schema, a one-line
+// description and a factory. Aliases map alternative names (e.g. the original
+// labels `feedback`, `information`) to canonical ones.
+#pragma once
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/errors.h"
+#include "core/params.h"
+
+namespace lrid {
+
+class RegistryBase {
+ public:
+  explicit RegistryBase(std::string section) : section_(std::move(section)) {}
+  virtual ~RegistryBase() = default;
+  const std::string& section() const { return section_; }
+  virtual const Schema& schema(const std::string& name) const = 0;
+  virtual const std::string& help(const std::string& name) const = 0;
+  virtual std::vector<std::string> names() const = 0;
+  // Canonical name for `name` (resolving aliases); throws ConfigError if unknown.
+  std::string canonical(const std::string& name, const std::string& where) const {
+    auto a = aliases_.find(name);
+    std::string n = a == aliases_.end() ? name : a->second;
+    auto all = names();
+    if (std::find(all.begin(), all.end(), n) == all.end())
+      throw ConfigError(fmt::format("{}: unknown {} type '{}' (known: {})", where, section_, name,
+                                    fmt::join(all, ", ")));
+    return n;
+  }
+  void add_alias(const std::string& alias, const std::string& target) { aliases_[alias] = target; }
+
+ private:
+  std::string section_;
+  std::map<std::string, std::string> aliases_;
+};
+
+template <class Factory>
+class Registry : public RegistryBase {
+ public:
+  struct Entry {
+    std::string help;
+    Schema schema;
+    Factory factory;
+  };
+  using RegistryBase::RegistryBase;
+
+  Registry& add(const std::string& name, std::string help, Schema schema, Factory factory) {
+    order_.push_back(name);
+    entries_[name] = Entry{std::move(help), std::move(schema), std::move(factory)};
+    return *this;
+  }
+  const Entry& at(const std::string& name) const {
+    auto it = entries_.find(canonical(name, section()));
+    return it->second;
+  }
+  const Schema& schema(const std::string& name) const override { return at(name).schema; }
+  const std::string& help(const std::string& name) const override { return at(name).help; }
+  std::vector<std::string> names() const override { return order_; }
+
+ private:
+  std::vector<std::string> order_;
+  std::map<std::string, Entry> entries_;
+};
+
+}  // namespace lrid

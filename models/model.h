@@ -1,0 +1,56 @@
+// The model interface: every architecture of the paper, adapted to the input
+// size, exposing its ordered recordable layers (science.md §2.4, §2.6).
+#pragma once
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/layers.h"
+
+namespace lrid {
+
+struct ModelOptions {
+  std::string architecture = "knet";  // see architecture_names()
+  int64_t in_channels = 3;
+  int64_t input_size = 32;            // square inputs: 28, 32, 64, 224, ...
+  int64_t num_classes = 10;
+  uint64_t seed = 0;                  // model seed: all initial weights derive from it
+  double bn_momentum = -1.0;          // PyTorch convention; < 0: the architecture's default
+  double bn_eps = 1e-5;
+  double dropout = 0.5;               // AlexNet fc6/fc7 dropout rate
+};
+
+class ModelImpl : public torch::nn::Module {
+ public:
+  // Logits [N, num_classes] for images [N, C, S, S].
+  virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+  // Backbone output without the final classifier: [N, feature_dim()]
+  // (ResNet: pooled 512 features; AlexNet: fc7 output; KNet: flattened conv features).
+  virtual torch::Tensor features(const torch::Tensor& x) = 0;
+  virtual int64_t feature_dim() const = 0;
+  // The final classifier's layer name ("dense", "fc8", "fc4", "fc5").
+  virtual std::string classifier_name() const = 0;
+
+  const std::vector<LayerInfo>& layers() const { return layers_; }
+  const std::string& architecture() const { return options_.architecture; }
+  const ModelOptions& options() const { return options_; }
+  // Coupled L2 rate of the original (learning-rules.md §9.7).
+  double default_weight_decay() const;
+
+ protected:
+  explicit ModelImpl(ModelOptions options) : options_(std::move(options)) {}
+  ModelOptions options_;
+  std::vector<LayerInfo> layers_;
+};
+
+using Model = std::shared_ptr<ModelImpl>;
+
+// Throws lrid::ConfigError for an unknown architecture or an input size the
+// architecture cannot take.
+Model build_model(const ModelOptions& options);
+const std::vector<std::string>& architecture_names();
+
+}  // namespace lrid

@@ -1,0 +1,21 @@
+// The `model` section: architectures and their parameters.
+#pragma once
+#include <functional>
+
+#include "core/registry.h"
+#include "models/model.h"
+
+namespace lrid {
+
+// Fills the architecture-specific fields of ModelOptions from the section's parameters.
+using ModelFactory = std::function<void(const Params& params, ModelOptions& options)>;
+const Registry<ModelFactory>& model_registry();
+
+// The coupled L2 rate of an architecture (learning-rules.md §9.7), without building it.
+double architecture_weight_decay(const std::string& architecture);
+
+// Builds the model of a `model` section for data with `in_channels`, `input_size`, `num_classes`.
+Model make_model(const std::string& type, const Params& params, int64_t in_channels,
+                 int64_t input_size, int64_t num_classes, uint64_t seed);
+
+}  // namespace lrid

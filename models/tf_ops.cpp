@@ -1,0 +1,53 @@
+// TF-SAME pooling and TF-parameterised LRN on top of LibTorch functional ops.
+#include "models/tf_ops.h"
+
+#include <torch/torch.h>
+
+#include <limits>
+
+#include "models/layers.h"
+
+namespace lrid {
+
+namespace F = torch::nn::functional;
+
+namespace {
+
+// (left, right, top, bottom) TF-SAME padding of a [N, C, H, W] tensor.
+std::vector<int64_t> same_pad(const torch::Tensor& x, int64_t kernel, int64_t stride) {
+  TORCH_CHECK(x.dim() == 4, "TF-SAME pooling expects [N, C, H, W], got ", x.dim(), " dims");
+  const auto ph = tf_same_padding(x.size(2), kernel, stride);
+  const auto pw = tf_same_padding(x.size(3), kernel, stride);
+  return {pw[0], pw[1], ph[0], ph[1]};
+}
+
+}  // namespace
+
+torch::Tensor tf_same_max_pool2d(const torch::Tensor& x, int64_t kernel, int64_t stride) {
+  const auto pad = same_pad(x, kernel, stride);
+  const auto xp = F::pad(x, F::PadFuncOptions(pad).value(-std::numeric_limits<double>::infinity()));
+  return torch::max_pool2d(xp, {kernel, kernel}, {stride, stride});
+}
+
+torch::Tensor tf_same_avg_pool2d(const torch::Tensor& x, int64_t kernel, int64_t stride) {
+  const auto pad = same_pad(x, kernel, stride);
+  // Window means over the zero-padded input, rescaled by the fraction of valid
+  // cells of each window (the pooled all-ones mask): sum / n_valid.
+  const auto sums =
+      torch::avg_pool2d(F::pad(x, F::PadFuncOptions(pad)), {kernel, kernel}, {stride, stride});
+  const auto ones = torch::ones({1, 1, x.size(2), x.size(3)}, x.options());
+  const auto valid = torch::avg_pool2d(F::pad(ones, F::PadFuncOptions(pad)), {kernel, kernel},
+                                       {stride, stride});  // [1, 1, H_out, W_out]
+  return sums / valid;
+}
+
+torch::Tensor tf_local_response_norm(const torch::Tensor& x, const TfLrnOptions& options) {
+  TORCH_CHECK(options.radius >= 0, "LRN radius must be >= 0");
+  const int64_t size = 2 * options.radius + 1;
+  return F::local_response_norm(x, F::LocalResponseNormFuncOptions(size)
+                                       .alpha(options.alpha * static_cast<double>(size))
+                                       .beta(options.beta)
+                                       .k(options.bias));
+}
+
+}  // namespace lrid
