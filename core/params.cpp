@@ -186,7 +186,7 @@ Params parse_params(const Schema& schema, const YAML::Node& node, const ConfigSo
     YAML::Node value = node.IsMap() ? node[s.name] : YAML::Node();
     if (!value.IsDefined() || value.IsNull()) {
       if (s.default_value.IsDefined() && !s.default_value.IsNull()) {
-        out.values_[s.name] = YAML::Clone(s.default_value);
+        out.values_.emplace(s.name, YAML::Clone(s.default_value));
       } else if (!s.optional) {
         throw ConfigError(fmt::format("{}: required key is missing ({})", source.locate(key, node),
                                       param_type_name(s.type)));
@@ -207,7 +207,7 @@ Params parse_params(const Schema& schema, const YAML::Node& node, const ConfigSo
       err = check_scalar(s, s.type, value);
     }
     if (!err.empty()) throw ConfigError(fmt::format("{}: {}", source.locate(key, value), err));
-    out.values_[s.name] = YAML::Clone(value);
+    out.values_.emplace(s.name, YAML::Clone(value));
   }
   return out;
 }
@@ -250,9 +250,23 @@ std::vector<std::string> Params::get_strings(const std::string& n) const {
   return out;
 }
 
+Params::Params(const Params& other) : order_(other.order_) {
+  for (const auto& [k, v] : other.values_) values_.emplace(k, YAML::Clone(v));
+}
+
+Params& Params::operator=(const Params& other) {
+  if (this != &other) {
+    Params copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
 void Params::set(const std::string& name, const YAML::Node& value) {
-  if (!values_.count(name)) order_.push_back(name);
-  values_[name] = YAML::Clone(value);
+  if (std::find(order_.begin(), order_.end(), name) == order_.end()) order_.push_back(name);
+  // erase + emplace: assigning to the existing node would write through a shared handle.
+  values_.erase(name);
+  values_.emplace(name, YAML::Clone(value));
 }
 
 YAML::Node Params::to_yaml() const {

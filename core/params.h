@@ -61,6 +61,14 @@ struct ConfigSource {
 // Validated parameter values of one section, with defaults filled in.
 class Params {
  public:
+  // Copies are deep: yaml-cpp nodes are shared handles, and assigning through
+  // one would otherwise change every copy of a configuration.
+  Params() = default;
+  Params(const Params& other);
+  Params& operator=(const Params& other);
+  Params(Params&&) = default;
+  Params& operator=(Params&&) = default;
+
   bool has(const std::string& name) const { return values_.count(name) > 0; }
   int64_t get_int(const std::string& name) const;
   double get_real(const std::string& name) const;

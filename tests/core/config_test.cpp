@@ -63,6 +63,19 @@ TEST(Config, ResolvedYamlRoundTrips) {
   EXPECT_EQ(std::string(a.c_str()), std::string(b.c_str()));
 }
 
+TEST(Config, CopiesAreIndependent) {
+  // yaml-cpp nodes are shared handles: a copy must not write through to the original.
+  Config c = load_config(fixture("good.yaml"));
+  Config copy = c;
+  copy.optimizer.params.set("weight_decay", real_node(0.0));
+  Params p = c.optimizer.params;
+  p.set("lr", real_node(7.0));
+  EXPECT_DOUBLE_EQ(c.optimizer.params.get_real("weight_decay"), 1e-5);
+  EXPECT_DOUBLE_EQ(c.optimizer.params.get_real("lr"), 0.1);
+  EXPECT_DOUBLE_EQ(copy.optimizer.params.get_real("weight_decay"), 0.0);
+  EXPECT_DOUBLE_EQ(p.get_real("lr"), 7.0);
+}
+
 TEST(Config, FreshSeedsAreDrawnAndRecorded) {
   Config c = load_config(fixture("good.yaml"), {"run.parameters.model_seed=-1"});
   EXPECT_GE(c.run.params.get_int("model_seed"), 0);
