@@ -10,23 +10,24 @@
 
 namespace lrid {
 
-void save_checkpoint(const std::string& path, torch::nn::Module& model,
-                     torch::optim::Optimizer* optimizer, const TrainState& state) {
+void save_checkpoint(const std::string& path, torch::nn::Module& model, const NamedOptimizers& optimizers,
+                     const TrainState& state) {
   torch::serialize::OutputArchive archive;
   for (const auto& p : model.named_parameters()) archive.write("param/" + p.key(), p.value().detach().cpu());
   for (const auto& b : model.named_buffers()) archive.write("buffer/" + b.key(), b.value().cpu(), true);
   archive.write("state/step", torch::tensor(state.step, torch::kInt64));
   archive.write("state/wall_time_s", torch::tensor(state.wall_time_s, torch::kFloat64));
   archive.write("state/train_time_s", torch::tensor(state.train_time_s, torch::kFloat64));
-  if (optimizer != nullptr) {
+  torch::Device device = torch::kCPU;
+  auto params = model.parameters();
+  if (!params.empty()) device = params.front().device();
+  for (const auto& [name, optimizer] : optimizers) {
+    if (optimizer == nullptr) continue;
     // Optimizer state goes to disk as CPU tensors, then back to the parameters' device.
-    torch::Device device = torch::kCPU;
-    auto params = model.parameters();
-    if (!params.empty()) device = params.front().device();
     if (!device.is_cpu()) optimizer_state_to(*optimizer, torch::kCPU);
     torch::serialize::OutputArchive opt;
     optimizer->save(opt);
-    archive.write("optimizer", opt);
+    archive.write(name, opt);
     if (!device.is_cpu()) optimizer_state_to(*optimizer, device);
   }
   std::string tmp = path + ".tmp";
@@ -41,7 +42,7 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model,
 }
 
 TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
-                           torch::optim::Optimizer* optimizer) {
+                           const NamedOptimizers& optimizers) {
   TrainState state;
   try {
     torch::serialize::InputArchive archive;
@@ -67,9 +68,10 @@ TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
     state.step = step.item<int64_t>();
     state.wall_time_s = wall.item<double>();
     state.train_time_s = train.item<double>();
-    if (optimizer != nullptr) {
+    for (const auto& [name, optimizer] : optimizers) {
+      if (optimizer == nullptr) continue;
       torch::serialize::InputArchive opt;
-      archive.read("optimizer", opt);
+      archive.read(name, opt);
       optimizer->load(opt);
       auto params = model.parameters();
       if (!params.empty() && !params.front().device().is_cpu())

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace lrid {
 
@@ -15,11 +17,14 @@ struct TrainState {
   double train_time_s = 0;  // time inside training steps (excludes evaluation)
 };
 
-void save_checkpoint(const std::string& path, torch::nn::Module& model,
-                     torch::optim::Optimizer* optimizer, const TrainState& state);
+// Named optimizers ("optimizer" for W, "feedback_optimizer" for B); null entries are skipped.
+using NamedOptimizers = std::vector<std::pair<std::string, torch::optim::Optimizer*>>;
+
+void save_checkpoint(const std::string& path, torch::nn::Module& model, const NamedOptimizers& optimizers,
+                     const TrainState& state);
 // Loads into existing modules (their parameters keep their device). Throws
 // IoError naming the file when it is missing, corrupt or does not match the model.
 TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
-                           torch::optim::Optimizer* optimizer);
+                           const NamedOptimizers& optimizers = {});
 
 }  // namespace lrid

@@ -22,6 +22,13 @@ ParamGroups model_param_groups(ModelImpl& model) {
       }
     }
   }
+  for (const auto& info : model.layers()) {
+    const torch::Tensor& b = info.layer->feedback();
+    if (b.defined() && b.requires_grad()) {
+      g.feedback.push_back(b);
+      decayed.insert(b.unsafeGetTensorImpl());
+    }
+  }
   for (const auto& p : model.parameters())
     if (p.requires_grad() && !decayed.count(p.unsafeGetTensorImpl())) g.not_decayed.push_back(p);
   return g;

@@ -19,6 +19,7 @@ class ModelImpl;
 struct ParamGroups {
   std::vector<torch::Tensor> decayed;      // W and b of every recordable layer
   std::vector<torch::Tensor> not_decayed;  // everything else (batch norm)
+  std::vector<torch::Tensor> feedback;     // trainable feedback kernels B: never decayed (§4.2)
 };
 ParamGroups model_param_groups(ModelImpl& model);
 

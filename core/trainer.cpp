@@ -23,6 +23,7 @@
 #include "core/run_dir.h"
 #include "core/task.h"
 #include "models/registry.h"
+#include "rules/rule.h"
 
 namespace lrid {
 
@@ -88,11 +89,10 @@ Evaluation evaluate(ModelImpl& model, Task& task, const BatchLoader& loader, tor
 }
 
 // metrics.csv with a header; on resume, rows after the checkpoint are dropped.
-class MetricsLog {
+class CsvLog {
  public:
-  MetricsLog(const fs::path& path, int64_t resume_step) : path_(path) {
-    static const char* kHeader = "step,epoch,split,loss,accuracy,lr,wall_time_s";
-    std::string kept = std::string(kHeader) + "\n";
+  CsvLog(const fs::path& path, const std::string& header, int64_t resume_step) : path_(path) {
+    std::string kept = header + "\n";
     if (fs::exists(path) && resume_step >= 0) {
       std::istringstream in(read_file(path));
       std::string line;
@@ -111,8 +111,8 @@ class MetricsLog {
     out_.open(path, std::ios::app);
     if (!out_) throw IoError(fmt::format("{}: cannot append", path.string()));
   }
-  void row(int64_t step, double epoch, const char* split, double loss, double acc, double lr, double wall) {
-    out_ << fmt::format("{},{:.6f},{},{:.9g},{:.9g},{:.9g},{:.3f}\n", step, epoch, split, loss, acc, lr, wall);
+  void line(const std::string& text) {
+    out_ << text << '\n';
     out_.flush();
   }
 
@@ -167,8 +167,11 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
     throw ConfigError(fmt::format("run.parameters.batch_size: {} exceeds the {} training images",
                                   batch_size, data.train->size()));
 
+  const LayerRule rule = layer_rule(config.rule.type, config.rule.params);
+  const FeedbackTraining fb = feedback_training(config.rule.type, config.rule.params);
+  const int64_t angles_every = alignment_metrics_every(config.rule.type, config.rule.params);
   Model model = make_model(config.model.type, config.model.params, data.train->channels(),
-                           aug.input_size, data.num_classes, model_seed);
+                           aug.input_size, data.num_classes, model_seed, rule);
   model->to(device);
   model->train();
 
@@ -183,16 +186,37 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
   const int64_t spe = train_loader.batches_per_epoch();
   const double base_lr = base_learning_rate(config.optimizer.params, batch_size);
   LrSchedule schedule = make_schedule(config.schedule.type, config.schedule.params, base_lr, spe);
+  const ParamGroups groups = model_param_groups(*model);
   auto optimizer = make_optimizer(config.optimizer.type, config.optimizer.params,
-                                  model_param_groups(*model), base_lr);
+                                  ParamGroups{groups.decayed, groups.not_decayed, {}}, base_lr);
+  // Trainable feedback kernels B get an optimizer of their own (never weight-decayed),
+  // following W's schedule scaled to B's learning rate.
+  std::unique_ptr<torch::optim::Optimizer> feedback_optimizer;
+  double feedback_lr_scale = 1.0;
+  if (!groups.feedback.empty()) {
+    const std::string type = fb.optimizer == "same" ? config.optimizer.type : fb.optimizer;
+    Params p = type == config.optimizer.type
+                   ? config.optimizer.params
+                   : parse_params(optimizer_registry().schema(type), YAML::Node(), config.source,
+                                  "rule.parameters.feedback_optimizer");
+    p.set("weight_decay", real_node(0.0));
+    if (fb.lr > 0) feedback_lr_scale = fb.lr / base_lr;
+    feedback_optimizer = make_optimizer(type, p, ParamGroups{groups.feedback, {}, {}}, base_lr * feedback_lr_scale);
+  }
+  const NamedOptimizers optimizers = {{"optimizer", optimizer.get()},
+                                      {"feedback_optimizer", feedback_optimizer.get()}};
   const int64_t total = schedule.total_steps();
 
   TrainState state;
   auto checkpoints = list_checkpoints(run_dir);
   if (options.resume && !checkpoints.empty()) {
-    state = load_checkpoint(checkpoints.back().second.string(), *model, optimizer.get());
+    state = load_checkpoint(checkpoints.back().second.string(), *model, optimizers);
   }
-  MetricsLog metrics(run_dir / "metrics.csv", state.step);
+  CsvLog metrics(run_dir / "metrics.csv", "step,epoch,split,loss,accuracy,alignment_loss,lr,wall_time_s",
+                 state.step);
+  std::unique_ptr<CsvLog> angles;
+  if (angles_every > 0)
+    angles = std::make_unique<CsvLog>(run_dir / "alignment.csv", "step,layer,weight_angle,gradient_angle", state.step);
   RunStatus status{"running", {}};
   status.fields["step"] = json_number(static_cast<double>(state.step));
   status.fields["total_steps"] = json_number(static_cast<double>(total));
@@ -214,6 +238,7 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
 
   torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
   torch::Tensor correct_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+  torch::Tensor align_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
   int64_t window = 0, window_batches = 0;
   Evaluation last_eval;
   TrainResult result;
@@ -223,7 +248,7 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
     state.step = step;
     state.wall_time_s = wall();
     save_checkpoint((run_dir / "checkpoints" / fmt::format("step_{}.pt", step)).string(), *model,
-                    optimizer.get(), state);
+                    optimizers, state);
     auto all = list_checkpoints(run_dir);
     for (std::size_t i = 0; i + keep < all.size(); ++i) fs::remove(all[i].second, ec);
   };
@@ -255,9 +280,30 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
     const double lr = schedule.at(step);
     set_learning_rate(*optimizer, lr);
     optimizer->zero_grad();
+    if (feedback_optimizer) {
+      set_learning_rate(*feedback_optimizer, lr * feedback_lr_scale);
+      feedback_optimizer->zero_grad();
+    }
+    const bool record_angles = angles && (step + 1) % angles_every == 0;
+    if (record_angles)
+      for (const auto& l : model->layers()) l.layer->probe() = AlignmentProbe{true};
     TaskOutput out = task->loss(*model, batch);
-    out.loss.backward();
+    // total = task loss + alignment_rate * sum of layer-local losses (§5.1); the
+    // parameter sets are disjoint, so one backward pass serves W and B.
+    torch::Tensor align = model->take_alignment_loss();
+    torch::Tensor objective = align.defined() ? out.loss + fb.alignment_rate * align : out.loss;
+    objective.backward();
     optimizer->step();
+    if (feedback_optimizer) feedback_optimizer->step();
+    if (align.defined()) align_sum += align.detach().to(torch::kFloat64);
+    if (record_angles) {
+      for (const auto& l : model->layers()) {
+        AlignmentProbe& pr = l.layer->probe();
+        if (pr.filled)
+          angles->line(fmt::format("{},{},{:.6g},{:.6g}", step + 1, l.name, pr.weight_angle, pr.gradient_angle));
+        pr = AlignmentProbe{};
+      }
+    }
     loss_sum += out.loss.detach().to(torch::kFloat64);
     correct_sum += out.correct;
     window += out.count;
@@ -272,7 +318,12 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
       double acc = static_cast<double>(correct_sum.item<int64_t>()) / std::max<int64_t>(window, 1);
       if (!std::isfinite(mean_loss))
         return diverged(done, fmt::format("non-finite training loss ({}) by step {}", mean_loss, done));
-      metrics.row(done, epoch_f, "train", mean_loss, acc, lr, wall());
+      const double mean_align = align_sum.item<double>() / static_cast<double>(std::max<int64_t>(window_batches, 1));
+      if (!std::isfinite(mean_align))
+        return diverged(done, fmt::format("non-finite alignment loss ({}) by step {}", mean_align, done));
+      metrics.line(fmt::format("{},{:.6f},train,{:.9g},{:.9g},{:.9g},{:.9g},{:.3f}", done, epoch_f, mean_loss, acc,
+                               mean_align, lr, wall()));
+      align_sum.zero_();
       progress.update(done, fmt::format("loss {:.4f} acc {:.3f}", mean_loss, acc));
       loss_sum.zero_();
       correct_sum.zero_();
@@ -283,7 +334,8 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
       last_eval = evaluate(*model, *task, test_loader, device);
       if (!std::isfinite(last_eval.loss))
         return diverged(done, fmt::format("non-finite test loss ({}) at step {}", last_eval.loss, done));
-      metrics.row(done, epoch_f, "test", last_eval.loss, last_eval.accuracy, lr, wall());
+      metrics.line(fmt::format("{},{:.6f},test,{:.9g},{:.9g},,{:.9g},{:.3f}", done, epoch_f, last_eval.loss,
+                               last_eval.accuracy, lr, wall()));
     }
     if (done % ckpt_every == 0 || done == total) save(done);
   }

@@ -16,7 +16,7 @@ int64_t same_pool(int64_t s) { return (s + 1) / 2; }
 class AlexNetImpl : public ModelImpl {
  public:
   AlexNetImpl(const ModelOptions& options, bool lrn) : ModelImpl(options), lrn_(lrn) {
-    LayerFactory f(options.seed);
+    LayerFactory f(options.seed, options.rule);
     // Convolutions: Glorot uniform, bias 0, ReLU inside the layer.
     auto conv = [](int64_t in, int64_t out, int64_t k) {
       ConvLayerOptions o(in, out, k);

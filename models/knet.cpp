@@ -15,7 +15,7 @@ class KNetImpl : public ModelImpl {
  public:
   KNetImpl(const ModelOptions& options, int64_t n_conv, bool lrn) : ModelImpl(options), lrn_(lrn) {
     const double momentum = bn_momentum_or(options, 0.1);
-    LayerFactory f(options.seed);
+    LayerFactory f(options.seed, options.rule);
     const std::vector<int64_t> widths = {32, 32, 64, 128};
     int64_t in = options.in_channels, size = options.input_size;
     for (int64_t i = 0; i < n_conv; ++i) {

@@ -90,6 +90,20 @@ std::array<int64_t, 2> tf_same_padding(int64_t in, int64_t kernel, int64_t strid
 // ---------------------------------------------------------------------------
 // RecordableLayerImpl
 
+void RecordableLayerImpl::set_rule(const LayerRule& rule, torch::Tensor feedback) {
+  TORCH_CHECK(!feedback_.defined(), "layer ", name_, ": the rule is set once");
+  rule_ = rule;
+  if (rule.feedback) {
+    TORCH_CHECK(feedback.sizes() == weight().sizes(), "layer ", name_, ": B must have W's shape");
+    feedback_ = register_parameter("feedback", std::move(feedback), rule.trainable_feedback);
+  }
+}
+
+bool RecordableLayerImpl::wants_alignment_loss() const {
+  return rule_.feedback && rule_.trainable_feedback && rule_.regularizer.active() && is_training() &&
+         torch::GradMode::is_enabled();
+}
+
 torch::Tensor RecordableLayerImpl::finish(const torch::Tensor& x_in, torch::Tensor z) {
   torch::Tensor y = activation() == Activation::kRelu ? torch::relu(z) : z;
   if (capture_) {
@@ -130,7 +144,12 @@ torch::Tensor ConvLayerImpl::forward(const torch::Tensor& x) {
   // x_in: [N, C_in, H + top + bottom, W + left + right], the layer input proper.
   torch::Tensor x_in = padded ? F::pad(x, F::PadFuncOptions({pad[0], pad[1], pad[2], pad[3]})) : x;
   const int64_t s = o.stride(), p = o.padding(), d = o.dilation();
-  torch::Tensor z = torch::conv2d(x_in, weight_, {}, {s, s}, {p, p}, {d, d}, o.groups());
+  const ConvGeometry geo{{s, s}, {p, p}, {d, d}, o.groups()};
+  torch::Tensor z = rule_.feedback
+                        ? feedback_conv2d(x_in, weight_, feedback_, geo, rule_.tie_grad, &probe_)
+                        : torch::conv2d(x_in, weight_, {}, geo.stride, geo.padding, geo.dilation, geo.groups);
+  if (wants_alignment_loss())
+    pending_loss_ = alignment_loss_conv(x_in, weight_, bias_, feedback_, geo, rule_.regularizer, z);
   // Bias outside the op, as in the original alignment layers.
   if (bias_.defined()) z = z + bias_.view({1, -1, 1, 1});
   return finish(x_in, std::move(z));
@@ -154,7 +173,10 @@ torch::Tensor DenseLayerImpl::forward(const torch::Tensor& x) {
   torch::Tensor x_in = x.dim() == 2 ? x : x.reshape({x.size(0), -1});
   TORCH_CHECK(x_in.size(1) == options.in_features(), "dense layer ", name_, ": expected ",
               options.in_features(), " input features, got ", x_in.size(1));
-  torch::Tensor z = torch::matmul(x_in, weight_.t());  // [N, out]
+  torch::Tensor z = rule_.feedback ? feedback_linear(x_in, weight_, feedback_, rule_.tie_grad, &probe_)
+                                   : torch::matmul(x_in, weight_.t());  // [N, out]
+  if (wants_alignment_loss())
+    pending_loss_ = alignment_loss_dense(x_in, weight_, bias_, feedback_, rule_.regularizer, z);
   if (bias_.defined()) z = z + bias_;
   return finish(x_in, std::move(z));
 }
@@ -162,11 +184,34 @@ torch::Tensor DenseLayerImpl::forward(const torch::Tensor& x) {
 // ---------------------------------------------------------------------------
 // LayerFactory
 
-LayerFactory::LayerFactory(uint64_t seed) : gen_(at::make_generator<at::CPUGeneratorImpl>(seed)) {}
+LayerFactory::LayerFactory(uint64_t seed, LayerRule rule)
+    : gen_(at::make_generator<at::CPUGeneratorImpl>(seed)),
+      // An independent stream for B: seed mixed with a fixed tag (splitmix64 finaliser).
+      feedback_gen_(at::make_generator<at::CPUGeneratorImpl>([seed] {
+        uint64_t z = seed ^ 0x6665656462616b42ULL;  // "feedbakB"
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+      }())),
+      rule_(std::move(rule)) {}
+
+void LayerFactory::attach_feedback(RecordableLayerImpl& layer, const Init& init, int64_t fan_in,
+                                   int64_t fan_out) {
+  if (!rule_.feedback) return;
+  torch::NoGradGuard no_grad;
+  torch::Tensor b = torch::empty_like(layer.weight());
+  // Same initialiser as W, drawn independently (§4.1); copy_forward is the ablation B0 = W0.
+  if (rule_.feedback_init == "copy_forward") b.copy_(layer.weight());
+  else init_tensor(b, init, fan_in, fan_out, feedback_gen_);
+  layer.set_rule(rule_, b);
+}
 
 ConvLayer LayerFactory::conv(const std::string& name, const ConvLayerOptions& options) {
   for (const auto& entry : layers_) TORCH_CHECK(entry.first != name, "duplicate layer name ", name);
   ConvLayer layer(name, options, gen_);
+  const int64_t area = options.kernel_size() * options.kernel_size();
+  attach_feedback(*layer, options.init(), area * options.in_channels() / options.groups(),
+                  area * options.out_channels());
   layers_.emplace_back(name, layer.ptr());
   return layer;
 }
@@ -174,6 +219,7 @@ ConvLayer LayerFactory::conv(const std::string& name, const ConvLayerOptions& op
 DenseLayer LayerFactory::dense(const std::string& name, const DenseLayerOptions& options) {
   for (const auto& entry : layers_) TORCH_CHECK(entry.first != name, "duplicate layer name ", name);
   DenseLayer layer(name, options, gen_);
+  attach_feedback(*layer, options.init(), options.in_features(), options.out_features());
   layers_.emplace_back(name, layer.ptr());
   return layer;
 }

@@ -16,7 +16,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "rules/feedback_ops.h"
+#include "rules/layer_rule.h"
 
 namespace lrid {
 
@@ -97,11 +101,26 @@ class RecordableLayerImpl : public torch::nn::Module {
   const torch::Tensor& last_input() const { return last_input_; }
   const torch::Tensor& last_output() const { return last_output_; }
 
+  // Credit assignment (set once by LayerFactory): under an alignment rule the
+  // layer owns the feedback kernel B, registered as the parameter "feedback"
+  // (requires grad only when B is trained), and sends errors down through it.
+  void set_rule(const LayerRule& rule, torch::Tensor feedback);
+  const LayerRule& rule() const { return rule_; }
+  torch::Tensor& feedback() { return feedback_; }  // undefined for backprop layers
+  AlignmentProbe& probe() { return probe_; }
+  // The layer-local alignment loss of the last training-mode forward pass
+  // (undefined when the rule has none); taking it clears it.
+  torch::Tensor take_alignment_loss() { return std::exchange(pending_loss_, torch::Tensor()); }
+
  protected:
   torch::Tensor finish(const torch::Tensor& x_in, torch::Tensor z);
+  bool wants_alignment_loss() const;
   std::string name_;
   bool capture_ = false;
   torch::Tensor last_input_, last_output_;
+  LayerRule rule_;
+  torch::Tensor feedback_, pending_loss_;
+  AlignmentProbe probe_;
 };
 
 class ConvLayerImpl : public RecordableLayerImpl {
@@ -148,7 +167,9 @@ struct LayerInfo {
 // (draws are in construction order, so the same seed gives the same weights).
 class LayerFactory {
  public:
-  explicit LayerFactory(uint64_t seed);
+  // B (under alignment rules) is drawn from its own stream, mixed from `seed`,
+  // so W is the same under every rule for a given seed.
+  explicit LayerFactory(uint64_t seed, LayerRule rule = {});
   ConvLayer conv(const std::string& name, const ConvLayerOptions& options);
   DenseLayer dense(const std::string& name, const DenseLayerOptions& options);
   // Ordered recordable layers with early/middle/deep assigned by the floor(n/3)
@@ -158,7 +179,9 @@ class LayerFactory {
   torch::Generator& generator() { return gen_; }
 
  private:
-  torch::Generator gen_;
+  void attach_feedback(RecordableLayerImpl& layer, const Init& init, int64_t fan_in, int64_t fan_out);
+  torch::Generator gen_, feedback_gen_;
+  LayerRule rule_;
   std::vector<std::pair<std::string, std::shared_ptr<RecordableLayerImpl>>> layers_;
 };
 

@@ -8,6 +8,15 @@
 
 namespace lrid {
 
+torch::Tensor ModelImpl::take_alignment_loss() {
+  torch::Tensor total;
+  for (const auto& l : layers_) {
+    torch::Tensor r = l.layer->take_alignment_loss();
+    if (r.defined()) total = total.defined() ? total + r : r;
+  }
+  return total;
+}
+
 namespace {
 
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }

@@ -21,6 +21,7 @@ struct ModelOptions {
   double bn_momentum = -1.0;          // PyTorch convention; < 0: the architecture's default
   double bn_eps = 1e-5;
   double dropout = 0.5;               // AlexNet fc6/fc7 dropout rate
+  LayerRule rule;                     // credit assignment of every Conv2d and Linear
 };
 
 class ModelImpl : public torch::nn::Module {
@@ -39,6 +40,9 @@ class ModelImpl : public torch::nn::Module {
   const ModelOptions& options() const { return options_; }
   // Coupled L2 rate of the original (learning-rules.md §9.7).
   double default_weight_decay() const;
+  // Sum of the layers' alignment losses from the last training forward pass
+  // (undefined when the rule has none); taking them clears them.
+  torch::Tensor take_alignment_loss();
 
  protected:
   explicit ModelImpl(ModelOptions options) : options_(std::move(options)) {}

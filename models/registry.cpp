@@ -41,13 +41,14 @@ const Registry<ModelFactory>& model_registry() {
 }
 
 Model make_model(const std::string& type, const Params& params, int64_t in_channels,
-                 int64_t input_size, int64_t num_classes, uint64_t seed) {
+                 int64_t input_size, int64_t num_classes, uint64_t seed, const LayerRule& rule) {
   ModelOptions o;
   o.architecture = model_registry().canonical(type, "model.type");
   o.in_channels = in_channels;
   o.input_size = input_size;
   o.num_classes = num_classes;
   o.seed = seed;
+  o.rule = rule;
   model_registry().at(o.architecture).factory(params, o);
   return build_model(o);
 }

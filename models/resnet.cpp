@@ -103,7 +103,7 @@ class ResNetImpl : public ModelImpl {
   ResNetImpl(const ModelOptions& options, const std::vector<int64_t>& blocks, bool v2)
       : ModelImpl(options), v2_(v2) {
     const double momentum = bn_momentum_or(options, v2 ? 0.003 : 0.1);
-    LayerFactory factory(options.seed);
+    LayerFactory factory(options.seed, options.rule);
     // Stem: 7x7/2 conv (explicit 3/3 padding), [v1: BN, ReLU], 3x3/2 TF-SAME max pool.
     conv0_ = register_module(
         "conv0", factory.conv("conv0", fixed_padding_conv(options.in_channels, 64, 7, 2)));

@@ -12,6 +12,7 @@
 #include "core/errors.h"
 #include "core/run_dir.h"
 #include "models/registry.h"
+#include "rules/rule.h"
 #include "test_paths.h"
 
 namespace lrid {
@@ -46,8 +47,8 @@ Config small_config(std::vector<std::string> extra = {}) {
 }
 
 std::map<std::string, torch::Tensor> final_state(const fs::path& run_dir, const Config& c) {
-  Model m = make_model(c.model.type, c.model.params, 1, 16, 4, 0);
-  load_checkpoint(list_checkpoints(run_dir).back().second.string(), *m, nullptr);
+  Model m = make_model(c.model.type, c.model.params, 1, 16, 4, 0, layer_rule(c.rule.type, c.rule.params));
+  load_checkpoint(list_checkpoints(run_dir).back().second.string(), *m);
   std::map<std::string, torch::Tensor> out;
   for (const auto& p : m->named_parameters()) out[p.key()] = p.value().clone();
   for (const auto& b : m->named_buffers()) out[b.key()] = b.value().clone();
@@ -85,8 +86,11 @@ TEST(Trainer, SameSeedsGiveBitIdenticalWeights) {
 
 TEST(Trainer, ResumeEqualsUninterrupted) {
   TempDir t;
-  for (const char* rule : {"sgdm", "adam"}) {
-    Config c = small_config({std::string("rule.type=") + rule});
+  for (const char* rule : {"sgdm", "adam", "ia", "kp"}) {
+    std::vector<std::string> extra = {std::string("rule.type=") + rule};
+    if (std::string(rule) == "ia")  // B by Adam: see tests/rules/rule_test.cpp (kIaTuned)
+      extra.insert(extra.end(), {"rule.parameters.feedback_optimizer=adam", "rule.parameters.feedback_lr=1e-3"});
+    Config c = small_config(extra);
     TrainOptions o;
     o.progress = false;
     fs::path full = t.path() / (std::string(rule) + "_full"), cut = t.path() / (std::string(rule) + "_cut");
@@ -114,7 +118,7 @@ TEST(Trainer, RunDirectoryContents) {
   EXPECT_TRUE(fs::exists(t.path() / "run" / "config.yaml"));
   EXPECT_EQ(read_status(t.path() / "run"), "finished");
   std::string metrics = read_file(t.path() / "run" / "metrics.csv");
-  EXPECT_EQ(metrics.rfind("step,epoch,split,loss,accuracy,lr,wall_time_s\n", 0), 0u);
+  EXPECT_EQ(metrics.rfind("step,epoch,split,loss,accuracy,alignment_loss,lr,wall_time_s\n", 0), 0u);
   EXPECT_NE(metrics.find(",test,"), std::string::npos);
   EXPECT_NE(metrics.find(",train,"), std::string::npos);
   // The resolved config reloads to the same configuration.
@@ -148,6 +152,24 @@ TEST(Trainer, DivergenceIsRecordedNotDropped) {
   EXPECT_EQ(r.status, "diverged");
   EXPECT_EQ(read_status(t.path() / "run"), "diverged");
   EXPECT_NE(read_file(t.path() / "run" / "status.json").find("non-finite"), std::string::npos);
+}
+
+TEST(Trainer, CudaRunCheckpointLoadsOnCpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine";
+  TempDir t;
+  Config c = small_config({"run.parameters.device=cuda"});
+  TrainOptions o;
+  o.progress = false;
+  TrainResult r = train(c, t.path() / "run", o);
+  ASSERT_EQ(r.status, "finished");
+  EXPECT_EQ(r.device.rfind("cuda", 0), 0u);
+  auto state = final_state(t.path() / "run", c);  // loads into a CPU model
+  for (const auto& [k, v] : state) EXPECT_TRUE(v.device().is_cpu()) << k;
+  // Resuming the finished CUDA run's checkpoint on CPU continues without error.
+  Config cpu = small_config({"run.parameters.device=cpu", "schedule.parameters.epochs=3"});
+  fs::create_directories(t.path() / "cpu" / "checkpoints");
+  fs::copy(list_checkpoints(t.path() / "run").back().second, t.path() / "cpu" / "checkpoints");
+  EXPECT_EQ(train(cpu, t.path() / "cpu", o).status, "finished");
 }
 
 TEST(Trainer, BadDataLeavesNoRunDirectory) {

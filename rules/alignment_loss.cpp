@@ -1,0 +1,167 @@
+// Layer-local alignment losses in closed form. See alignment_loss.h.
+#include "rules/alignment_loss.h"
+
+#include <torch/torch.h>
+
+#include <functional>
+
+namespace lrid {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::tensor_list;
+
+// The layer's op and its two adjoints, for dense ([N, in] -> [N, out]) or conv.
+struct LayerOp {
+  std::function<torch::Tensor(const torch::Tensor& x, const torch::Tensor& k)> apply;        // op(x; k)
+  std::function<torch::Tensor(const torch::Tensor& v, const torch::Tensor& k)> input_grad;   // adjoint in x
+  std::function<torch::Tensor(const torch::Tensor& u, const torch::Tensor& v)> weight_grad;  // WG(u, v)
+  std::function<torch::Tensor(const torch::Tensor& b)> bias_view;  // b broadcast to op's output
+};
+
+LayerOp dense_op() {
+  return {[](const torch::Tensor& x, const torch::Tensor& k) { return torch::mm(x, k.t()); },
+          [](const torch::Tensor& v, const torch::Tensor& k) { return torch::mm(v, k); },
+          [](const torch::Tensor& u, const torch::Tensor& v) { return torch::mm(v.t(), u); },
+          [](const torch::Tensor& b) { return b.unsqueeze(0); }};
+}
+
+LayerOp conv_op(const torch::Tensor& x, const torch::Tensor& kernel, const ConvGeometry& geo) {
+  return {[geo](const torch::Tensor& in, const torch::Tensor& k) {
+            return torch::conv2d(in, k, {}, geo.stride, geo.padding, geo.dilation, geo.groups);
+          },
+          [geo, x](const torch::Tensor& v, const torch::Tensor& k) { return conv2d_input_grad(v, x, k, geo); },
+          [geo, kernel](const torch::Tensor& u, const torch::Tensor& v) {
+            return conv2d_weight_grad(u, v, kernel, geo);
+          },
+          [](const torch::Tensor& b) { return b.view({1, -1, 1, 1}); }};
+}
+
+torch::Tensor frobenius_inner(const torch::Tensor& a, const torch::Tensor& b) { return (a * b).sum(); }
+torch::Tensor sq(const torch::Tensor& a) { return a.pow(2).sum(); }
+
+// Value and gradient (w.r.t. B) of R, computed without autograd and without
+// host synchronisation (the value stays a device scalar).
+std::pair<torch::Tensor, torch::Tensor> value_and_grad(const LayerOp& op, const torch::Tensor& x,
+                                                       const torch::Tensor& w, const torch::Tensor& b,
+                                                       const torch::Tensor& B, const RegularizerCoefficients& c,
+                                                       const torch::Tensor& fwd) {
+  const double n = static_cast<double>(x.size(0));
+  const bool has_bias = b.defined();
+  torch::Tensor rf = fwd.defined() ? fwd : op.apply(x, w);
+  if (has_bias && c.use_bias_forward) rf = rf + op.bias_view(b);
+  torch::Tensor grad = torch::zeros_like(B);
+  torch::Tensor value = torch::zeros({}, B.options());
+  torch::Tensor xhat, null_v;
+  if (c.null != 0) {
+    xhat = op.input_grad(rf, B);
+    null_v = sq(xhat) / n;
+  }
+  if (c.sparse != 0) {
+    // P is needed: amp and sparse share the input x in one weight-gradient.
+    torch::Tensor p = op.apply(x, B);
+    if (has_bias && c.use_bias_backward) p = p + op.bias_view(b);
+    grad += op.weight_grad(x, 2 * c.sparse * p - c.amp * rf) / n;
+    value += c.amp * (-frobenius_inner(rf, p) / n) + c.sparse * (sq(rf) + sq(p)) / n;
+    if (c.null != 0) {
+      grad += op.weight_grad(xhat, 2 * c.null * rf) / n;
+      value += c.null * null_v;
+    }
+  } else if (c.amp != 0 || c.null != 0) {
+    // One weight-gradient for amp and null: g = WG(-amp x + 2 null Xhat, R_f) / N,
+    // and <g, B> = amp * AMP (without the bias in P) + 2 null NULL.
+    torch::Tensor u = c.null != 0 ? 2 * c.null * xhat - c.amp * x : -c.amp * x;
+    torch::Tensor g = op.weight_grad(u, rf) / n;
+    grad += g;
+    value += frobenius_inner(g, B);
+    if (c.null != 0) value -= c.null * null_v;
+    if (c.amp != 0 && has_bias && c.use_bias_backward)
+      value += c.amp * (-frobenius_inner(rf, op.bias_view(b).expand_as(rf)) / n);
+  }
+  if (c.decay != 0) {
+    grad += 2 * c.decay * B;
+    value += c.decay * (sq(w) + sq(B));
+  }
+  if (c.self != 0) {
+    grad -= c.self * w;
+    value -= c.self * frobenius_inner(w, B);
+  }
+  return {value, grad};
+}
+
+struct AlignmentLossFn : public torch::autograd::Function<AlignmentLossFn> {
+  // B enters only so that autograd connects the loss to it; value and gradient come precomputed.
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& B, const torch::Tensor& grad,
+                               const torch::Tensor& value) {
+    ctx->save_for_backward({grad});
+    return value.clone();
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
+    return {ctx->get_saved_variables()[0] * grads[0], torch::Tensor(), torch::Tensor()};
+  }
+};
+
+torch::Tensor make_loss(const LayerOp& op, const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b,
+                        const torch::Tensor& B, const RegularizerCoefficients& c, const torch::Tensor& fwd) {
+  torch::Tensor grad, value;
+  {
+    torch::NoGradGuard no_grad;
+    auto vg = value_and_grad(op, x.detach(), w.detach(), b.defined() ? b.detach() : b, B.detach(), c,
+                             fwd.defined() ? fwd.detach() : fwd);
+    value = vg.first;
+    grad = vg.second;
+  }
+  return AlignmentLossFn::apply(B, grad, value);
+}
+
+}  // namespace
+
+torch::Tensor alignment_loss_dense(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                   const torch::Tensor& feedback, const RegularizerCoefficients& c,
+                                   const torch::Tensor& forward_output) {
+  TORCH_CHECK(x.dim() == 2 && x.size(1) == weight.size(1), "alignment_loss_dense: x must be [N, ", weight.size(1),
+              "], got ", x.sizes());
+  return make_loss(dense_op(), x, weight, bias, feedback, c, forward_output);
+}
+
+torch::Tensor alignment_loss_conv(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                  const torch::Tensor& feedback, const ConvGeometry& geo,
+                                  const RegularizerCoefficients& c, const torch::Tensor& forward_output) {
+  TORCH_CHECK(x.dim() == 4, "alignment_loss_conv: x must be [N, C, H, W], got ", x.sizes());
+  torch::Tensor xd = x.detach();
+  return make_loss(conv_op(xd, weight, geo), xd, weight, bias, feedback, c, forward_output);
+}
+
+torch::Tensor alignment_loss_reference(const torch::Tensor& x_in, const torch::Tensor& w_in,
+                                       const torch::Tensor& b_in, const torch::Tensor& B,
+                                       const ConvGeometry* geo, const RegularizerCoefficients& c) {
+  torch::Tensor x = x_in.detach(), w = w_in.detach(), b = b_in.defined() ? b_in.detach() : b_in;
+  const double n = static_cast<double>(x.size(0));
+  auto apply = [&](const torch::Tensor& k) {
+    return geo ? torch::conv2d(x, k, {}, geo->stride, geo->padding, geo->dilation, geo->groups)
+               : torch::mm(x, k.t());
+  };
+  auto bias_view = [&](const torch::Tensor& t) { return geo ? t.view({1, -1, 1, 1}) : t.unsqueeze(0); };
+  torch::Tensor rf = apply(w);
+  if (b.defined() && c.use_bias_forward) rf = rf + bias_view(b);
+  torch::Tensor p = apply(B);
+  if (b.defined() && c.use_bias_backward) p = p + bias_view(b);
+  // Xhat as the gradient of <op(z; B), R_f> with respect to z (the adjoint), kept differentiable in B.
+  torch::Tensor xhat;
+  if (geo) {
+    torch::Tensor z = torch::zeros_like(x).requires_grad_(true);
+    torch::Tensor inner = (torch::conv2d(z, B, {}, geo->stride, geo->padding, geo->dilation, geo->groups) * rf).sum();
+    xhat = torch::autograd::grad({inner}, {z}, {}, true, true)[0];
+  } else {
+    xhat = torch::mm(rf, B);
+  }
+  torch::Tensor r = torch::zeros({}, B.options());
+  r = r + c.amp * -(rf * p).sum() / n;
+  r = r + c.null * xhat.pow(2).sum() / n;
+  r = r + c.decay * (w.pow(2).sum() + B.pow(2).sum());
+  r = r + c.sparse * (rf.pow(2).sum() + p.pow(2).sum()) / n;
+  r = r + c.self * -(w * B).sum();
+  return r;
+}
+
+}  // namespace lrid

@@ -1,0 +1,50 @@
+// Layer-local alignment losses that train the feedback kernel B
+// (learning-rules.md §5, §6): R = amp*AMP + null*NULL + decay*DECAY +
+// sparse*SPARSE + self*SELF over the primitives of Kunin et al.'s code:
+//   AMP    = -mean_N sum(R_f * P)          NULL = mean_N sum(Xhat^2)
+//   DECAY  = |W|^2 + |B|^2                  SPARSE = mean_N sum(R_f^2) + mean_N sum(P^2)
+//   SELF   = -<W, B>
+// with R_f = op(x; W) (+ b), P = op(x; B) (+ b), Xhat = the adjoint of op(.; B)
+// applied to R_f (dense: R_f B; conv: transposed conv), every batch-dependent
+// term a mean over the batch and a sum over the rest. x, W and b are detached:
+// only B learns from R.
+//
+// Cost: the gradient is formed in closed form with one conv weight-gradient
+// per distinct (input, output-gradient) pair, using the bilinearity of WG and
+// the adjoint identities <WG(x, R_f), B> = <R_f, op(x; B)> and
+// |Xhat|^2 = <WG(Xhat, R_f), B> to obtain the loss value without extra convs.
+// tests/rules/alignment_loss_test.cpp checks it against autograd of the plain
+// expressions and against central finite differences.
+#pragma once
+#include <torch/types.h>
+
+#include "rules/feedback_ops.h"
+
+namespace lrid {
+
+struct RegularizerCoefficients {
+  double amp = 0, null = 0, decay = 0, sparse = 0, self = 0;
+  bool use_bias_forward = true;   // R_f includes the layer's bias (when it has one)
+  bool use_bias_backward = true;  // P includes the bias (changes values, not gradients)
+  bool active() const { return amp != 0 || null != 0 || decay != 0 || sparse != 0 || self != 0; }
+};
+
+// Scalar loss, differentiable with respect to `feedback` only.
+// x: the layer input; weight, bias: the forward kernel and bias (bias may be undefined).
+// forward_output: op(x; W) without bias if the caller has it (saves one op), else undefined.
+torch::Tensor alignment_loss_dense(const torch::Tensor& x, const torch::Tensor& weight,
+                                   const torch::Tensor& bias, const torch::Tensor& feedback,
+                                   const RegularizerCoefficients& c,
+                                   const torch::Tensor& forward_output = {});
+torch::Tensor alignment_loss_conv(const torch::Tensor& x, const torch::Tensor& weight,
+                                  const torch::Tensor& bias, const torch::Tensor& feedback,
+                                  const ConvGeometry& geometry, const RegularizerCoefficients& c,
+                                  const torch::Tensor& forward_output = {});
+
+// The same losses written as plain tensor expressions and differentiated by
+// autograd (the reference for tests; slower).
+torch::Tensor alignment_loss_reference(const torch::Tensor& x, const torch::Tensor& weight,
+                                       const torch::Tensor& bias, const torch::Tensor& feedback,
+                                       const ConvGeometry* geometry, const RegularizerCoefficients& c);
+
+}  // namespace lrid

@@ -1,0 +1,131 @@
+// Alignment ops as custom autograd functions. See feedback_ops.h.
+//
+// Why custom functions: autograd would send the error down through W; the
+// rules replace exactly that one term (g W -> g B) and keep every other
+// gradient exact. One convolution_backward call with weight B gives both the
+// input gradient through B and the weight gradient (which depends only on x
+// and g), so FA costs what backprop costs.
+#include "rules/feedback_ops.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace lrid {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::tensor_list;
+
+AlignmentProbe* probe_of(AutogradContext* ctx) {
+  // The probe pointer travels as an integer: IValue cannot hold raw pointers.
+  return reinterpret_cast<AlignmentProbe*>(ctx->saved_data["probe"].toInt());
+}
+
+void fill_probe(AlignmentProbe* probe, const torch::Tensor& w, const torch::Tensor& b,
+                const torch::Tensor& sent, const torch::Tensor& backprop) {
+  probe->weight_angle = angle_degrees(w, b);
+  probe->gradient_angle = angle_degrees(sent, backprop);
+  probe->filled = true;
+}
+
+struct FeedbackLinearFn : public torch::autograd::Function<FeedbackLinearFn> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
+                               const torch::Tensor& b, bool tie_grad, int64_t probe) {
+    ctx->save_for_backward({x, w, b});
+    ctx->saved_data["tie"] = tie_grad;
+    ctx->saved_data["probe"] = probe;
+    return torch::mm(x, w.t());
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const torch::Tensor &x = saved[0], &w = saved[1], &b = saved[2];
+    const torch::Tensor& g = grads[0];  // [N, out]
+    torch::Tensor gx = torch::mm(g, b);     // the error sent down through B
+    torch::Tensor gw = torch::mm(g.t(), x); // the true local gradient
+    AlignmentProbe* probe = probe_of(ctx);
+    if (probe != nullptr && probe->active) fill_probe(probe, w, b, gx, torch::mm(g, w));
+    // A copy: autograd may adopt a returned buffer as .grad, and W and B must not share one.
+    torch::Tensor gb = ctx->saved_data["tie"].toBool() ? gw.clone() : torch::Tensor();
+    return {gx, gw, gb, torch::Tensor(), torch::Tensor()};
+  }
+};
+
+struct FeedbackConvFn : public torch::autograd::Function<FeedbackConvFn> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
+                               const torch::Tensor& b, std::vector<int64_t> stride,
+                               std::vector<int64_t> padding, std::vector<int64_t> dilation,
+                               int64_t groups, bool tie_grad, int64_t probe) {
+    ctx->save_for_backward({x, w, b});
+    ctx->saved_data["stride"] = stride;
+    ctx->saved_data["padding"] = padding;
+    ctx->saved_data["dilation"] = dilation;
+    ctx->saved_data["groups"] = groups;
+    ctx->saved_data["tie"] = tie_grad;
+    ctx->saved_data["probe"] = probe;
+    return torch::conv2d(x, w, {}, stride, padding, dilation, groups);
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const torch::Tensor &x = saved[0], &w = saved[1], &b = saved[2];
+    ConvGeometry geo{ctx->saved_data["stride"].toIntVector(), ctx->saved_data["padding"].toIntVector(),
+                     ctx->saved_data["dilation"].toIntVector(), ctx->saved_data["groups"].toInt()};
+    const torch::Tensor g = grads[0].contiguous();
+    // Weight B for the input gradient; the weight gradient does not depend on the kernel's values.
+    auto [gx, gw, unused] = at::convolution_backward(g, x, b, std::nullopt, geo.stride, geo.padding,
+                                                     geo.dilation, false, {0, 0}, geo.groups,
+                                                     {true, true, false});
+    AlignmentProbe* probe = probe_of(ctx);
+    if (probe != nullptr && probe->active) fill_probe(probe, w, b, gx, conv2d_input_grad(g, x, w, geo));
+    // A copy: autograd may adopt a returned buffer as .grad, and W and B must not share one.
+    torch::Tensor gb = ctx->saved_data["tie"].toBool() ? gw.clone() : torch::Tensor();
+    return {gx, gw, gb, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(),
+            torch::Tensor(), torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+double angle_degrees(const torch::Tensor& a, const torch::Tensor& c) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor ad = a.detach().to(torch::kFloat64), cd = c.detach().to(torch::kFloat64);
+  const double dot = (ad * cd).sum().item<double>();
+  const double na = ad.norm().item<double>(), nc = cd.norm().item<double>();
+  if (na == 0 || nc == 0) return std::nan("");
+  return std::acos(std::clamp(dot / (na * nc), -1.0, 1.0)) * 180.0 / M_PI;
+}
+
+torch::Tensor feedback_linear(const torch::Tensor& x, const torch::Tensor& weight,
+                              const torch::Tensor& feedback, bool tie_grad, AlignmentProbe* probe) {
+  TORCH_CHECK(x.dim() == 2 && x.size(1) == weight.size(1), "feedback_linear: x must be [N, ",
+              weight.size(1), "], got ", x.sizes());
+  TORCH_CHECK(feedback.sizes() == weight.sizes(), "feedback_linear: B must have W's shape ",
+              weight.sizes(), ", got ", feedback.sizes());
+  return FeedbackLinearFn::apply(x, weight, feedback, tie_grad, reinterpret_cast<int64_t>(probe));
+}
+
+torch::Tensor feedback_conv2d(const torch::Tensor& x, const torch::Tensor& weight,
+                              const torch::Tensor& feedback, const ConvGeometry& geo, bool tie_grad,
+                              AlignmentProbe* probe) {
+  TORCH_CHECK(x.dim() == 4, "feedback_conv2d: x must be [N, C, H, W], got ", x.sizes());
+  TORCH_CHECK(feedback.sizes() == weight.sizes(), "feedback_conv2d: B must have W's shape ",
+              weight.sizes(), ", got ", feedback.sizes());
+  return FeedbackConvFn::apply(x, weight, feedback, geo.stride, geo.padding, geo.dilation, geo.groups,
+                               tie_grad, reinterpret_cast<int64_t>(probe));
+}
+
+torch::Tensor conv2d_input_grad(const torch::Tensor& g, const torch::Tensor& input,
+                                const torch::Tensor& kernel, const ConvGeometry& geo) {
+  return std::get<0>(at::convolution_backward(g.contiguous(), input, kernel, std::nullopt, geo.stride,
+                                              geo.padding, geo.dilation, false, {0, 0}, geo.groups,
+                                              {true, false, false}));
+}
+
+torch::Tensor conv2d_weight_grad(const torch::Tensor& u, const torch::Tensor& v,
+                                 const torch::Tensor& kernel, const ConvGeometry& geo) {
+  return std::get<1>(at::convolution_backward(v.contiguous(), u, kernel, std::nullopt, geo.stride,
+                                              geo.padding, geo.dilation, false, {0, 0}, geo.groups,
+                                              {false, true, false}));
+}
+
+}  // namespace lrid

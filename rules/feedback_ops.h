@@ -1,0 +1,49 @@
+// Alignment ops (learning-rules.md §3, §6): dense and conv2d whose forward pass
+// uses W and whose input gradient uses the feedback kernel B, as custom
+// torch::autograd::Functions. W receives its true local gradient; B receives
+// none from the task loss, except under Kolen-Pollack (tie_grad), where it
+// receives W's gradient. Biases are added outside these ops, so their gradient
+// is exact. Shapes (PyTorch layout): dense x [N, in], W and B [out, in];
+// conv x [N, C_in, H, W], W and B [C_out, C_in/G, kh, kw].
+#pragma once
+#include <torch/types.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace lrid {
+
+struct ConvGeometry {
+  std::vector<int64_t> stride{1, 1}, padding{0, 0}, dilation{1, 1};
+  int64_t groups = 1;
+};
+
+// Diagnostics of one layer (§4.3), filled during the backward pass when
+// `active`: angles in degrees. Not observables.
+struct AlignmentProbe {
+  bool active = false;
+  double weight_angle = 0;      // angle(W, B)
+  double gradient_angle = 0;    // angle(input gradient sent with B, the one backprop would send)
+  bool filled = false;
+};
+
+// angle(A, C) = arccos(<A, C> / (|A| |C|)) in degrees, computed in double.
+double angle_degrees(const torch::Tensor& a, const torch::Tensor& c);
+
+torch::Tensor feedback_linear(const torch::Tensor& x, const torch::Tensor& weight,
+                              const torch::Tensor& feedback, bool tie_grad,
+                              AlignmentProbe* probe = nullptr);
+
+torch::Tensor feedback_conv2d(const torch::Tensor& x, const torch::Tensor& weight,
+                              const torch::Tensor& feedback, const ConvGeometry& geometry,
+                              bool tie_grad, AlignmentProbe* probe = nullptr);
+
+// The conv input-gradient ("adjoint of x -> conv(x, K)") applied to g, with the
+// shape of `input`: the transposed convolution with K, output padding implied.
+torch::Tensor conv2d_input_grad(const torch::Tensor& g, const torch::Tensor& input,
+                                const torch::Tensor& kernel, const ConvGeometry& geometry);
+// The conv weight-gradient WG(u, v): correlation of input u with output-gradient v.
+torch::Tensor conv2d_weight_grad(const torch::Tensor& u, const torch::Tensor& v,
+                                 const torch::Tensor& kernel, const ConvGeometry& geometry);
+
+}  // namespace lrid

@@ -1,0 +1,155 @@
+// Alignment ops: FA equals backprop when B = W (dense and conv, many
+// geometries), uses B otherwise, gives W its true gradient, B none (or W's
+// under tie_grad), the spec's hand example (§7), and the angle probe.
+#include "rules/feedback_ops.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+namespace lrid {
+namespace {
+
+const auto kDouble = torch::TensorOptions().dtype(torch::kFloat64);
+
+double rel_err(const torch::Tensor& a, const torch::Tensor& b) {
+  return ((a - b).norm() / b.norm().clamp_min(1e-300)).item<double>();
+}
+
+struct Grads {
+  torch::Tensor x, w;
+};
+
+Grads dense_grads(const torch::Tensor& x0, const torch::Tensor& w0, const torch::Tensor& b0, const torch::Tensor& g,
+                  bool use_feedback) {
+  torch::Tensor x = x0.clone().requires_grad_(true), w = w0.clone().requires_grad_(true);
+  torch::Tensor y = use_feedback ? feedback_linear(x, w, b0, false) : torch::mm(x, w.t());
+  (y * g).sum().backward();
+  return {x.grad(), w.grad()};
+}
+
+TEST(FeedbackLinear, EqualsBackpropWhenBEqualsW) {
+  torch::manual_seed(0);
+  torch::Tensor x = torch::randn({5, 7}, kDouble), w = torch::randn({3, 7}, kDouble), g = torch::randn({5, 3}, kDouble);
+  Grads bp = dense_grads(x, w, w, g, false), fa = dense_grads(x, w, w.clone(), g, true);
+  EXPECT_LE(rel_err(fa.x, bp.x), 1e-12);
+  EXPECT_LE(rel_err(fa.w, bp.w), 1e-12);
+}
+
+TEST(FeedbackLinear, SendsErrorThroughBAndGivesWItsLocalGradient) {
+  torch::manual_seed(1);
+  torch::Tensor x = torch::randn({4, 6}, kDouble), w = torch::randn({3, 6}, kDouble), g = torch::randn({4, 3}, kDouble);
+  torch::Tensor b = torch::randn({3, 6}, kDouble), b2 = torch::randn({3, 6}, kDouble);
+  Grads fa = dense_grads(x, w, b, g, true), fa2 = dense_grads(x, w, b2, g, true);
+  EXPECT_TRUE(torch::equal(fa.x, torch::mm(g, b)));       // dx = g B exactly
+  EXPECT_TRUE(torch::allclose(fa.w, torch::mm(g.t(), x), 0, 1e-14));
+  EXPECT_TRUE(torch::equal(fa.w, fa2.w));                  // dW does not depend on B
+  // B receives no gradient from the task loss, even when it requires one.
+  torch::Tensor bt = b.clone().requires_grad_(true);
+  torch::Tensor wt = w.clone().requires_grad_(true);
+  (feedback_linear(x, wt, bt, false) * g).sum().backward();
+  EXPECT_FALSE(bt.grad().defined());
+}
+
+TEST(FeedbackLinear, TieGradGivesBTheWeightGradient) {
+  torch::manual_seed(2);
+  torch::Tensor x = torch::randn({4, 6}, kDouble), g = torch::randn({4, 3}, kDouble);
+  torch::Tensor w = torch::randn({3, 6}, kDouble).requires_grad_(true);
+  torch::Tensor b = torch::randn({3, 6}, kDouble).requires_grad_(true);
+  (feedback_linear(x, w, b, true) * g).sum().backward();
+  EXPECT_TRUE(torch::equal(b.grad(), w.grad()));
+}
+
+TEST(FeedbackLinear, SpecHandExample) {
+  // learning-rules.md §7: x = [1, 2], W = [[1, -1]], B = [[0.5, 0.25]], g = [3].
+  torch::Tensor x = torch::tensor({{1.0, 2.0}}, kDouble).requires_grad_(true);
+  torch::Tensor w = torch::tensor({{1.0, -1.0}}, kDouble).requires_grad_(true);
+  torch::Tensor bias = torch::zeros({1}, kDouble).requires_grad_(true);
+  torch::Tensor b = torch::tensor({{0.5, 0.25}}, kDouble);
+  torch::Tensor y = feedback_linear(x, w, b, false) + bias;  // bias outside the op
+  (y * 3.0).sum().backward();
+  EXPECT_TRUE(torch::equal(x.grad(), torch::tensor({{1.5, 0.75}}, kDouble)));
+  EXPECT_TRUE(torch::equal(w.grad(), torch::tensor({{3.0, 6.0}}, kDouble)));
+  EXPECT_DOUBLE_EQ(bias.grad().item<double>(), 3.0);
+}
+
+struct ConvCase {
+  const char* name;
+  int64_t size_h, size_w, stride, padding, dilation, groups, kernel;
+};
+
+class FeedbackConv : public ::testing::TestWithParam<ConvCase> {};
+
+Grads conv_grads(const torch::Tensor& x0, const torch::Tensor& w0, const torch::Tensor& b0, const torch::Tensor& g,
+                 const ConvGeometry& geo, bool use_feedback) {
+  torch::Tensor x = x0.clone().requires_grad_(true), w = w0.clone().requires_grad_(true);
+  torch::Tensor y = use_feedback ? feedback_conv2d(x, w, b0, geo, false)
+                                 : torch::conv2d(x, w, {}, geo.stride, geo.padding, geo.dilation, geo.groups);
+  (y * g).sum().backward();
+  return {x.grad(), w.grad()};
+}
+
+TEST_P(FeedbackConv, EqualsBackpropWhenBEqualsWAndUsesBOtherwise) {
+  const ConvCase& c = GetParam();
+  torch::manual_seed(3);
+  const ConvGeometry geo{{c.stride, c.stride}, {c.padding, c.padding}, {c.dilation, c.dilation}, c.groups};
+  torch::Tensor x = torch::randn({2, 4, c.size_h, c.size_w}, kDouble);
+  torch::Tensor w = torch::randn({6, 4 / c.groups, c.kernel, c.kernel}, kDouble);
+  torch::Tensor y = torch::conv2d(x, w, {}, geo.stride, geo.padding, geo.dilation, geo.groups);
+  torch::Tensor g = torch::randn(y.sizes(), kDouble);
+  Grads bp = conv_grads(x, w, w, g, geo, false), fa = conv_grads(x, w, w.clone(), g, geo, true);
+  EXPECT_LE(rel_err(fa.x, bp.x), 1e-12) << c.name;
+  EXPECT_LE(rel_err(fa.w, bp.w), 1e-12) << c.name;
+  // With a different B: dx is the input-gradient of <conv(x, B), g>, dW unchanged.
+  torch::Tensor b = torch::randn(w.sizes(), kDouble);
+  Grads fb = conv_grads(x, w, b, g, geo, true);
+  torch::Tensor xr = x.clone().requires_grad_(true);
+  (torch::conv2d(xr, b, {}, geo.stride, geo.padding, geo.dilation, geo.groups) * g).sum().backward();
+  EXPECT_LE(rel_err(fb.x, xr.grad()), 1e-12) << c.name;
+  EXPECT_LE(rel_err(fb.w, bp.w), 1e-12) << c.name;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Geometries, FeedbackConv,
+    ::testing::Values(ConvCase{"s1_p0_odd", 7, 7, 1, 0, 1, 1, 3}, ConvCase{"s1_p1_even", 8, 8, 1, 1, 1, 1, 3},
+                      ConvCase{"s2_p1_even", 8, 8, 2, 1, 1, 1, 3}, ConvCase{"s2_p1_odd", 9, 7, 2, 1, 1, 1, 3},
+                      ConvCase{"s2_p0_1x1", 8, 8, 2, 0, 1, 1, 1}, ConvCase{"dilation2", 9, 9, 1, 2, 2, 1, 3},
+                      ConvCase{"groups2", 8, 8, 1, 1, 1, 2, 3}, ConvCase{"s3_k5_p2", 11, 10, 3, 2, 1, 1, 5},
+                      ConvCase{"even_kernel4", 8, 8, 1, 0, 1, 1, 4}),
+    [](const ::testing::TestParamInfo<ConvCase>& info) { return std::string(info.param.name); });
+
+TEST(FeedbackConv2d, TieGradAndNoTaskGradientForB) {
+  torch::manual_seed(4);
+  const ConvGeometry geo{{2, 2}, {1, 1}, {1, 1}, 1};
+  torch::Tensor x = torch::randn({2, 3, 8, 8}, kDouble);
+  for (bool tie : {false, true}) {
+    torch::Tensor w = torch::randn({4, 3, 3, 3}, kDouble).requires_grad_(true);
+    torch::Tensor b = torch::randn({4, 3, 3, 3}, kDouble).requires_grad_(true);
+    feedback_conv2d(x, w, b, geo, tie).pow(2).sum().backward();
+    if (tie) EXPECT_TRUE(torch::equal(b.grad(), w.grad()));
+    else EXPECT_FALSE(b.grad().defined());
+  }
+}
+
+TEST(AlignmentProbe, AnglesAreZeroWhenBEqualsWAndPositiveOtherwise) {
+  torch::manual_seed(5);
+  const ConvGeometry geo{{1, 1}, {1, 1}, {1, 1}, 1};
+  torch::Tensor x = torch::randn({2, 3, 6, 6}, kDouble).requires_grad_(true);
+  torch::Tensor w = torch::randn({4, 3, 3, 3}, kDouble);
+  for (bool same : {true, false}) {
+    AlignmentProbe probe{true};
+    torch::Tensor b = same ? w.clone() : torch::randn(w.sizes(), kDouble);
+    feedback_conv2d(x, w, b, geo, false, &probe).pow(2).sum().backward();
+    ASSERT_TRUE(probe.filled);
+    if (same) {
+      EXPECT_NEAR(probe.weight_angle, 0.0, 1e-5);
+      EXPECT_NEAR(probe.gradient_angle, 0.0, 1e-5);
+    } else {
+      EXPECT_GT(probe.weight_angle, 45.0);  // independent random kernels: near 90 degrees
+      EXPECT_GT(probe.gradient_angle, 10.0);
+    }
+  }
+  EXPECT_NEAR(angle_degrees(torch::tensor({1.0, 0.0}), torch::tensor({0.0, 2.0})), 90.0, 1e-12);
+}
+
+}  // namespace
+}  // namespace lrid
