@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import pathlib
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -134,7 +135,7 @@ def python_throughput(arch, steps, batch, threads, wd):
     return steps * batch / (time.perf_counter() - start)
 
 
-def lrid_throughput(binary, arch, steps, batch, threads):
+def lrid_throughput(binary, arch, steps, batch, threads, extra=()):
     with tempfile.TemporaryDirectory() as tmp:
         out = pathlib.Path(tmp) / "run"
         cmd = [str(binary), "train", str(ROOT / "tests/fixtures/configs/good.yaml"), "--quiet", "--out", str(out),
@@ -143,7 +144,8 @@ def lrid_throughput(binary, arch, steps, batch, threads):
                f"train_size: {steps * batch}, test_size: {batch}}}",
                "schedule.type=constant", "schedule.parameters.epochs=1",
                f"run.parameters.batch_size={batch}", f"run.parameters.threads={threads}",
-               "run.parameters.eval_every=0", "run.parameters.checkpoint_every=0", "run.parameters.device=cpu"]
+               "run.parameters.eval_every=0", "run.parameters.checkpoint_every=0", "run.parameters.device=cpu",
+               *extra]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         status = json.loads((out / "status.json").read_text())
         return float(status["train_images_per_s"])
@@ -155,11 +157,12 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--steps", type=int, default=0, help="steps per measurement (default: per model)")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--models", default="knet,resnet18")
     args = ap.parse_args()
     print(f"torch {torch.__version__}, threads {args.threads}, batch {args.batch}, input 28x28x1, CPU")
-    print(f"{'model':<10} {'lrid img/s':>11} {'python img/s':>13} {'ratio':>7}")
+    print("interleaved repeats; best and median of each side (this host's speed drifts by ~10% between runs)")
+    print(f"{'model':<10} {'lrid best':>10} {'python best':>12} {'ratio':>6} {'lrid med':>9} {'python med':>11} {'ratio':>6}")
     for arch in args.models.split(","):
         steps = args.steps or (60 if arch == "knet" else 12)
         wd = 1e-5 if arch == "knet" else 1e-4
@@ -168,7 +171,8 @@ def main():
             ours.append(lrid_throughput(args.binary, arch, steps, args.batch, args.threads))
             theirs.append(python_throughput(arch, steps, args.batch, args.threads, wd))
         o, t = max(ours), max(theirs)
-        print(f"{arch:<10} {o:>11.1f} {t:>13.1f} {o / t:>6.2f}x", flush=True)
+        om, tm = statistics.median(ours), statistics.median(theirs)
+        print(f"{arch:<10} {o:>10.1f} {t:>12.1f} {o / t:>5.2f}x {om:>9.1f} {tm:>11.1f} {om / tm:>5.2f}x", flush=True)
 
 
 if __name__ == "__main__":

@@ -88,7 +88,23 @@ Evaluation evaluate(ModelImpl& model, Task& task, const BatchLoader& loader, tor
   return {count ? loss_sum / count : 0.0, count ? static_cast<double>(correct) / count : 0.0};
 }
 
-// metrics.csv with a header; on resume, rows after the checkpoint are dropped.
+// Trainable feedback kernels B get an optimizer of their own, never weight-decayed
+// (learning-rules.md §4.2): W's type and settings ("same") or another type at its
+// defaults. Null when the rule trains no B.
+std::unique_ptr<torch::optim::Optimizer> make_feedback_optimizer(const Config& config, const FeedbackTraining& fb,
+                                                                 const std::vector<torch::Tensor>& feedback,
+                                                                 double lr) {
+  if (feedback.empty()) return nullptr;
+  const std::string type = fb.optimizer == "same" ? config.optimizer.type : fb.optimizer;
+  Params p = type == config.optimizer.type ? config.optimizer.params
+                                           : parse_params(optimizer_registry().schema(type), YAML::Node(),
+                                                          config.source, "rule.parameters.feedback_optimizer");
+  p.set("weight_decay", real_node(0.0));
+  return make_optimizer(type, p, ParamGroups{feedback, {}, {}}, lr);
+}
+
+// A CSV stream (metrics.csv, alignment.csv) with a header; on resume, rows after
+// the checkpoint are dropped, so a resumed run writes the rows an uninterrupted one would.
 class CsvLog {
  public:
   CsvLog(const fs::path& path, const std::string& header, int64_t resume_step) : path_(path) {
@@ -181,7 +197,6 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
   if (ec) throw IoError(fmt::format("{}: cannot create run directory: {}", run_dir.string(), ec.message()));
   if (!existing) write_file_atomic(config_path, emit(config.to_yaml()) + "\n");
 
-
   auto task = make_task(config.task.type, config.task.params);
   const int64_t spe = train_loader.batches_per_epoch();
   const double base_lr = base_learning_rate(config.optimizer.params, batch_size);
@@ -189,20 +204,8 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
   const ParamGroups groups = model_param_groups(*model);
   auto optimizer = make_optimizer(config.optimizer.type, config.optimizer.params,
                                   ParamGroups{groups.decayed, groups.not_decayed, {}}, base_lr);
-  // Trainable feedback kernels B get an optimizer of their own (never weight-decayed),
-  // following W's schedule scaled to B's learning rate.
-  std::unique_ptr<torch::optim::Optimizer> feedback_optimizer;
-  double feedback_lr_scale = 1.0;
-  if (!groups.feedback.empty()) {
-    const std::string type = fb.optimizer == "same" ? config.optimizer.type : fb.optimizer;
-    Params p = type == config.optimizer.type
-                   ? config.optimizer.params
-                   : parse_params(optimizer_registry().schema(type), YAML::Node(), config.source,
-                                  "rule.parameters.feedback_optimizer");
-    p.set("weight_decay", real_node(0.0));
-    if (fb.lr > 0) feedback_lr_scale = fb.lr / base_lr;
-    feedback_optimizer = make_optimizer(type, p, ParamGroups{groups.feedback, {}, {}}, base_lr * feedback_lr_scale);
-  }
+  const double feedback_lr_scale = fb.lr > 0 ? fb.lr / base_lr : 1.0;
+  auto feedback_optimizer = make_feedback_optimizer(config, fb, groups.feedback, base_lr * feedback_lr_scale);
   const NamedOptimizers optimizers = {{"optimizer", optimizer.get()},
                                       {"feedback_optimizer", feedback_optimizer.get()}};
   const int64_t total = schedule.total_steps();

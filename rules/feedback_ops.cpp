@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <functional>
 
 namespace lrid {
 namespace {
@@ -22,10 +23,12 @@ AlignmentProbe* probe_of(AutogradContext* ctx) {
   return reinterpret_cast<AlignmentProbe*>(ctx->saved_data["probe"].toInt());
 }
 
+// `sent` is undefined for a network's first layer (no input gradient): its
+// gradient angle is NaN, its weight angle is still recorded.
 void fill_probe(AlignmentProbe* probe, const torch::Tensor& w, const torch::Tensor& b,
-                const torch::Tensor& sent, const torch::Tensor& backprop) {
+                const torch::Tensor& sent, const std::function<torch::Tensor()>& backprop) {
   probe->weight_angle = angle_degrees(w, b);
-  probe->gradient_angle = angle_degrees(sent, backprop);
+  probe->gradient_angle = sent.defined() ? angle_degrees(sent, backprop()) : std::nan("");
   probe->filled = true;
 }
 
@@ -41,12 +44,15 @@ struct FeedbackLinearFn : public torch::autograd::Function<FeedbackLinearFn> {
     auto saved = ctx->get_saved_variables();
     const torch::Tensor &x = saved[0], &w = saved[1], &b = saved[2];
     const torch::Tensor& g = grads[0];  // [N, out]
-    torch::Tensor gx = torch::mm(g, b);     // the error sent down through B
-    torch::Tensor gw = torch::mm(g.t(), x); // the true local gradient
+    const bool tie = ctx->saved_data["tie"].toBool();
+    // The error sent down through B (skipped for a network's first layer, as autograd would).
+    torch::Tensor gx = ctx->needs_input_grad(0) ? torch::mm(g, b) : torch::Tensor();
+    torch::Tensor gw = ctx->needs_input_grad(1) ? torch::mm(g.t(), x) : torch::Tensor();  // true local gradient
     AlignmentProbe* probe = probe_of(ctx);
-    if (probe != nullptr && probe->active) fill_probe(probe, w, b, gx, torch::mm(g, w));
+    if (probe != nullptr && probe->active) fill_probe(probe, w, b, gx, [&] { return torch::mm(g, w); });
+    if (tie && !gw.defined()) gw = torch::mm(g.t(), x);
     // A copy: autograd may adopt a returned buffer as .grad, and W and B must not share one.
-    torch::Tensor gb = ctx->saved_data["tie"].toBool() ? gw.clone() : torch::Tensor();
+    torch::Tensor gb = tie ? gw.clone() : torch::Tensor();
     return {gx, gw, gb, torch::Tensor(), torch::Tensor()};
   }
 };
@@ -72,13 +78,15 @@ struct FeedbackConvFn : public torch::autograd::Function<FeedbackConvFn> {
                      ctx->saved_data["dilation"].toIntVector(), ctx->saved_data["groups"].toInt()};
     const torch::Tensor g = grads[0].contiguous();
     // Weight B for the input gradient; the weight gradient does not depend on the kernel's values.
+    const bool tie = ctx->saved_data["tie"].toBool();
     auto [gx, gw, unused] = at::convolution_backward(g, x, b, std::nullopt, geo.stride, geo.padding,
                                                      geo.dilation, false, {0, 0}, geo.groups,
-                                                     {true, true, false});
+                                                     {ctx->needs_input_grad(0), ctx->needs_input_grad(1) || tie, false});
     AlignmentProbe* probe = probe_of(ctx);
-    if (probe != nullptr && probe->active) fill_probe(probe, w, b, gx, conv2d_input_grad(g, x, w, geo));
+    if (probe != nullptr && probe->active)
+      fill_probe(probe, w, b, gx, [&] { return conv2d_input_grad(g, x, w, geo); });
     // A copy: autograd may adopt a returned buffer as .grad, and W and B must not share one.
-    torch::Tensor gb = ctx->saved_data["tie"].toBool() ? gw.clone() : torch::Tensor();
+    torch::Tensor gb = tie ? gw.clone() : torch::Tensor();
     return {gx, gw, gb, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(),
             torch::Tensor(), torch::Tensor()};
   }

@@ -23,7 +23,8 @@ struct ConvGeometry {
 struct AlignmentProbe {
   bool active = false;
   double weight_angle = 0;      // angle(W, B)
-  double gradient_angle = 0;    // angle(input gradient sent with B, the one backprop would send)
+  double gradient_angle = 0;    // angle(input gradient sent with B, the one backprop would send);
+                                // NaN for a first layer, which sends no input gradient
   bool filled = false;
 };
 

@@ -136,7 +136,7 @@ TEST(Config, MissingFileIsAConfigError) {
 }
 
 TEST(Config, EveryShippedConfigParses) {
-  for (const auto& dir : {"configs", "configs/train"}) {
+  for (const auto& dir : {"configs", "configs/train", "configs/rules"}) {
     for (const auto& e : std::filesystem::directory_iterator(std::string(LRID_SOURCE_DIR) + "/" + dir)) {
       if (e.path().extension() != ".yaml") continue;
       EXPECT_NO_THROW(load_config(e.path().string())) << e.path();
