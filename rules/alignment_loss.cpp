@@ -37,8 +37,19 @@ LayerOp conv_op(const torch::Tensor& x, const torch::Tensor& kernel, const ConvG
           [](const torch::Tensor& b) { return b.view({1, -1, 1, 1}); }};
 }
 
-torch::Tensor frobenius_inner(const torch::Tensor& a, const torch::Tensor& b) { return (a * b).sum(); }
-torch::Tensor sq(const torch::Tensor& a) { return a.pow(2).sum(); }
+// <a, b> and |a|^2 as one BLAS dot over the flattened tensors (no temporaries).
+torch::Tensor frobenius_inner(const torch::Tensor& a, const torch::Tensor& b) {
+  return torch::dot(a.contiguous().view(-1), b.contiguous().view(-1));
+}
+torch::Tensor sq(const torch::Tensor& a) { return frobenius_inner(a, a); }
+
+// grad += alpha * t, allocating on first use (no zero-filled start). `t` is
+// adopted as the buffer only when the caller marks it a temporary: grad is
+// updated in place later, and must never alias B or W.
+void accumulate(torch::Tensor& grad, const torch::Tensor& t, double alpha, bool temporary = false) {
+  if (!grad.defined()) grad = temporary && alpha == 1.0 ? t : t * alpha;
+  else grad.add_(t, alpha);
+}
 
 // Value and gradient (w.r.t. B) of R, computed without autograd and without
 // host synchronisation (the value stays a device scalar).
@@ -50,7 +61,7 @@ std::pair<torch::Tensor, torch::Tensor> value_and_grad(const LayerOp& op, const 
   const bool has_bias = b.defined();
   torch::Tensor rf = fwd.defined() ? fwd : op.apply(x, w);
   if (has_bias && c.use_bias_forward) rf = rf + op.bias_view(b);
-  torch::Tensor grad = torch::zeros_like(B);
+  torch::Tensor grad;
   torch::Tensor value = torch::zeros({}, B.options());
   torch::Tensor xhat, null_v;
   if (c.null != 0) {
@@ -61,31 +72,32 @@ std::pair<torch::Tensor, torch::Tensor> value_and_grad(const LayerOp& op, const 
     // P is needed: amp and sparse share the input x in one weight-gradient.
     torch::Tensor p = op.apply(x, B);
     if (has_bias && c.use_bias_backward) p = p + op.bias_view(b);
-    grad += op.weight_grad(x, 2 * c.sparse * p - c.amp * rf) / n;
+    accumulate(grad, op.weight_grad(x, torch::add(p * (2 * c.sparse), rf, -c.amp)), 1.0 / n, true);
     value += c.amp * (-frobenius_inner(rf, p) / n) + c.sparse * (sq(rf) + sq(p)) / n;
     if (c.null != 0) {
-      grad += op.weight_grad(xhat, 2 * c.null * rf) / n;
+      accumulate(grad, op.weight_grad(xhat, rf), 2 * c.null / n, true);
       value += c.null * null_v;
     }
   } else if (c.amp != 0 || c.null != 0) {
     // One weight-gradient for amp and null: g = WG(-amp x + 2 null Xhat, R_f) / N,
     // and <g, B> = amp * AMP (without the bias in P) + 2 null NULL.
-    torch::Tensor u = c.null != 0 ? 2 * c.null * xhat - c.amp * x : -c.amp * x;
+    torch::Tensor u = c.null != 0 ? torch::add(xhat * (2 * c.null), x, -c.amp) : x * -c.amp;
     torch::Tensor g = op.weight_grad(u, rf) / n;
-    grad += g;
     value += frobenius_inner(g, B);
     if (c.null != 0) value -= c.null * null_v;
     if (c.amp != 0 && has_bias && c.use_bias_backward)
       value += c.amp * (-frobenius_inner(rf, op.bias_view(b).expand_as(rf)) / n);
+    accumulate(grad, g, 1.0, true);
   }
   if (c.decay != 0) {
-    grad += 2 * c.decay * B;
+    accumulate(grad, B, 2 * c.decay);
     value += c.decay * (sq(w) + sq(B));
   }
   if (c.self != 0) {
-    grad -= c.self * w;
+    accumulate(grad, w, -c.self);
     value -= c.self * frobenius_inner(w, B);
   }
+  if (!grad.defined()) grad = torch::zeros_like(B);
   return {value, grad};
 }
 
