@@ -1,7 +1,7 @@
 // BatchLoader: epoch orders, batch assembly, augmentation and normalisation.
 // Randomness never comes from a global RNG: the epoch order is drawn from a
-// generator seeded by mix(seed, epoch) and a batch's augmentation from one
-// seeded by mix(seed, epoch, index), so a batch is a pure function of those.
+// generator seeded by mix_seed(seed, epoch) and a batch's augmentation from one
+// seeded by mix_seed(seed, epoch, index), so a batch is a pure function of those.
 #include "core/data_loader.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/seeding.h"
 
 namespace lrid {
 namespace {
@@ -26,15 +27,7 @@ namespace F = torch::nn::functional;
 constexpr uint64_t kOrderTag = 0x6f72646572ULL;    // "order"
 constexpr uint64_t kAugmentTag = 0x6175676d656eULL;  // "augmen"
 
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
-// Order-sensitive combination: mix(h, v) != mix(v, h) and nearby inputs scatter.
-uint64_t mix(uint64_t h, uint64_t v) { return splitmix64(h ^ splitmix64(v)); }
 
 // uint8 [B, C, H, W] -> float [B, C, S, S] in [0, 1] (bilinear, align_corners=false).
 torch::Tensor resize_to_input(const torch::Tensor& images_u8, const AugmentOptions& options) {
@@ -165,7 +158,7 @@ std::vector<int64_t> BatchLoader::order(int64_t epoch) const {
     return result;
   }
   at::Generator gen =
-      at::detail::createCPUGenerator(mix(mix(seed_, kOrderTag), static_cast<uint64_t>(epoch)));
+      at::detail::createCPUGenerator(mix_seed(mix_seed(seed_, kOrderTag), static_cast<uint64_t>(epoch)));
   torch::Tensor perm = torch::randperm(n, gen, torch::kInt64);
   std::copy_n(perm.data_ptr<int64_t>(), n, result.begin());
   return result;
@@ -200,7 +193,7 @@ Batch BatchLoader::batch(int64_t epoch, int64_t index) const {
   torch::Tensor x = resize_to_input(split_->images(out.indices), options_);  // [B, C, S, S]
   if (augment_) {
     const uint64_t aug_seed =
-        mix(mix(mix(seed_, kAugmentTag), static_cast<uint64_t>(epoch)), static_cast<uint64_t>(index));
+        mix_seed(mix_seed(mix_seed(seed_, kAugmentTag), static_cast<uint64_t>(epoch)), static_cast<uint64_t>(index));
     at::Generator gen = at::detail::createCPUGenerator(aug_seed);
     if (options_.crop_padding > 0 || options_.hflip) {
       x = augment_batch(x, options_.crop_padding, options_.hflip, gen);

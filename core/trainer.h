@@ -25,9 +25,6 @@ struct TrainResult {
   std::string device;
 };
 
-// Seed mixing used for every derived random stream (splitmix64 finaliser).
-uint64_t mix_seed(uint64_t a, uint64_t b);
-
 // Runs (or resumes) the configured training in `run_dir`.
 TrainResult train(const Config& config, const std::filesystem::path& run_dir,
                   const TrainOptions& options = {});

@@ -2,6 +2,8 @@
 // All random draws come from the factory's CPU generator, in construction order.
 #include "models/layers.h"
 
+#include "core/seeding.h"
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
@@ -186,13 +188,8 @@ torch::Tensor DenseLayerImpl::forward(const torch::Tensor& x) {
 
 LayerFactory::LayerFactory(uint64_t seed, LayerRule rule)
     : gen_(at::make_generator<at::CPUGeneratorImpl>(seed)),
-      // An independent stream for B: seed mixed with a fixed tag (splitmix64 finaliser).
-      feedback_gen_(at::make_generator<at::CPUGeneratorImpl>([seed] {
-        uint64_t z = seed ^ 0x6665656462616b42ULL;  // "feedbakB"
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-      }())),
+      // An independent stream for B: the model seed mixed with a fixed tag.
+      feedback_gen_(at::make_generator<at::CPUGeneratorImpl>(mix_seed(seed, 0x6665656462616b42ULL))),  // "feedbakB"
       rule_(std::move(rule)) {}
 
 void LayerFactory::attach_feedback(RecordableLayerImpl& layer, const Init& init, int64_t fan_in,
