@@ -14,6 +14,7 @@
 #include "core/run_dir.h"
 #include "core/trainer.h"
 #include "models/registry.h"
+#include "tests/models/model_checks.h"
 #include "test_paths.h"
 
 namespace lrid {
@@ -27,12 +28,7 @@ Params rule_params(const std::string& rule, const std::string& yaml = "{}") {
 
 Model model_for(const std::string& arch, const std::string& rule, int64_t channels, int64_t size,
                 const std::string& yaml = "{}", uint64_t seed = 0) {
-  ModelOptions o;
-  o.architecture = arch;
-  o.in_channels = channels;
-  o.input_size = size;
-  o.num_classes = 10;
-  o.seed = seed;
+  ModelOptions o = model_checks::options(arch, channels, size, seed);
   o.rule = layer_rule(rule, rule_params(rule, yaml));
   return build_model(o);
 }
