@@ -18,6 +18,7 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, const Na
   archive.write("state/step", torch::tensor(state.step, torch::kInt64));
   archive.write("state/wall_time_s", torch::tensor(state.wall_time_s, torch::kFloat64));
   archive.write("state/train_time_s", torch::tensor(state.train_time_s, torch::kFloat64));
+  archive.write("state/record_time_s", torch::tensor(state.record_time_s, torch::kFloat64));
   torch::Device device = torch::kCPU;
   auto params = model.parameters();
   if (!params.empty()) device = params.front().device();
@@ -68,6 +69,8 @@ TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
     state.step = step.item<int64_t>();
     state.wall_time_s = wall.item<double>();
     state.train_time_s = train.item<double>();
+    torch::Tensor record;
+    if (archive.try_read("state/record_time_s", record)) state.record_time_s = record.item<double>();
     for (const auto& [name, optimizer] : optimizers) {
       if (optimizer == nullptr) continue;
       torch::serialize::InputArchive opt;

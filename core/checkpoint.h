@@ -15,6 +15,7 @@ struct TrainState {
   int64_t step = 0;         // optimizer updates done
   double wall_time_s = 0;   // training wall time so far
   double train_time_s = 0;  // time inside training steps (excludes evaluation)
+  double record_time_s = 0; // time spent recording observables
 };
 
 // Named optimizers ("optimizer" for W, "feedback_optimizer" for B); null entries are skipped.

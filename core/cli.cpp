@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 
@@ -12,7 +15,10 @@
 #include "core/errors.h"
 #include "core/version.h"
 #include "core/trainer.h"
+#include "core/run_dir.h"
 #include "models/registry.h"
+#include "observables/array_io.h"
+#include "observables/user_stats.h"
 
 namespace lrid {
 namespace {
@@ -110,6 +116,68 @@ void add_layers(CLI::App& app, std::function<int()>& action) {
   });
 }
 
+// `lrid stats --input FILE --measure weight|act|gradavg ...`: the observables of a user's recording.
+void add_stats(CLI::App& app, std::function<int()>& action) {
+  auto* cmd = app.add_subcommand("stats", "the observables of your own recording (.npy or CSV)");
+  static std::string input, measure = "act", format = "csv", reduction = "mean", norm_mode = "frobenius";
+  static double subsample = 1.0, noise = 0.0;
+  static int64_t seed = 0, repeat = 0;
+  cmd->add_option("--input,-i", input, "a .npy array (float32/float64, C order) or a CSV matrix")->required();
+  cmd->add_option("--measure,-m", measure, "weight (any array), act ([samples, units]), gradavg "
+                                           "(Jacobian [n_out, n_in] or [samples, n_out, n_in])")
+      ->check(CLI::IsMember({"weight", "act", "gradavg"}));
+  cmd->add_option("--subsample", subsample, "keep ceil(F * n) units, F in (0, 1]")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--noise", noise, "additive Gaussian noise, absolute standard deviation")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", seed, "seed of the unit subset and the noise")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--format", format, "json or csv")->check(CLI::IsMember({"json", "csv"}));
+  cmd->add_option("--sample-reduction", reduction, "act/gradavg: mean or median over samples")
+      ->check(CLI::IsMember({"mean", "median"}));
+  cmd->add_option("--weight-norm", norm_mode, "weight: frobenius or slice_mean (leading axis)")
+      ->check(CLI::IsMember({"frobenius", "slice_mean"}));
+  cmd->add_option("--repeat", repeat, "benchmark: time the statistics N more times (stderr)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([&action] {
+    action = [] {
+      UserStatsOptions o;
+      o.measure = parse_measure(measure, "--measure");
+      if (subsample <= 0.0) throw ConfigError(fmt::format("--subsample {}: must be in (0, 1]", subsample));
+      if (subsample < 1.0) o.condition.frac = subsample;
+      if (noise > 0.0) o.condition.stddev = noise;
+      o.condition.seed = seed;
+      o.condition.validate("--subsample/--noise");
+      o.sample_reduction = parse_sample_reduction(reduction, "--sample-reduction");
+      o.weight_norm = parse_weight_norm_mode(norm_mode, "--weight-norm");
+      torch::Tensor a = read_array(input);
+      if (a.dim() >= 1 && std::find(a.sizes().begin(), a.sizes().end(), 0) != a.sizes().end())
+        throw DataError(fmt::format("{}: the array is empty (shape {})", input, fmt::join(a.sizes(), "x")));
+      auto values = user_statistics(a, o, input);
+      if (repeat > 0) {
+        torch::Tensor a32 = a.to(torch::kFloat32);  // recordings are usually float32
+        auto t0 = std::chrono::steady_clock::now();
+        for (int64_t i = 0; i < repeat; ++i) user_statistics(a32, o, input);
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        std::cerr << fmt::format("stats: {:.3f} ms per call (float32 input, {} calls, {} threads)\n",
+                                 ms / static_cast<double>(repeat), repeat, at::get_num_threads());
+      }
+      if (format == "csv") {
+        std::cout << "observable,value\n";
+        for (const auto& [name, v] : values) std::cout << fmt::format("{},{}\n", name, v);
+      } else {
+        std::string body;
+        for (const auto& [name, v] : values)
+          body += fmt::format("{}\n    \"{}\": {}", body.empty() ? "" : ",", name,
+                              std::isfinite(v) ? fmt::format("{}", v) : std::string("null"));
+        std::cout << fmt::format("{{\n  \"input\": {},\n  \"measure\": \"{}\",\n  \"shape\": [{}],\n  "
+                                 "\"subsample\": {},\n  \"noise\": {},\n  \"seed\": {},\n  \"observables\": {{{}\n  }}\n}}\n",
+                                 json_string(input), measure, fmt::join(a.sizes(), ", "), subsample, noise, seed,
+                                 body);
+      }
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -120,6 +188,7 @@ int run_cli(int argc, char** argv) {
   add_train(app, action);
   add_info(app, action);
   add_layers(app, action);
+  add_stats(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -12,6 +12,7 @@
 #include "core/optimizer.h"
 #include "core/task.h"
 #include "models/registry.h"
+#include "observables/recorder.h"
 #include "rules/rule.h"
 
 namespace lrid {
@@ -34,6 +35,7 @@ std::string default_type(const std::string& section, const std::string& rule_typ
   if (section == "optimizer") return rule_traits(rule_type).default_optimizer;
   if (section == "schedule") return "step";
   if (section == "run") return "default";
+  if (section == "observables") return "recorder";
   return "";
 }
 
@@ -84,7 +86,7 @@ int64_t fresh_seed() {
 
 const std::vector<std::string>& config_sections() {
   static const std::vector<std::string> s = {"data",     "model",    "task", "rule",
-                                             "optimizer", "schedule", "run"};
+                                             "optimizer", "schedule", "run",  "observables"};
   return s;
 }
 
@@ -96,6 +98,7 @@ const RegistryBase& section_registry(const std::string& section) {
   if (section == "optimizer") return optimizer_registry();
   if (section == "schedule") return schedule_registry();
   if (section == "run") return run_registry();
+  if (section == "observables") return observables_registry();
   throw ConfigError(fmt::format("unknown config section '{}'", section));
 }
 
@@ -171,6 +174,9 @@ Config parse_config(const YAML::Node& root, ConfigSource source) {
   c.optimizer = parse_section(root, "optimizer", source, c.rule.type);
   c.schedule = parse_section(root, "schedule", source, "");
   c.run = parse_section(root, "run", source, "");
+  c.observables = parse_section(root, "observables", source, "");
+  if (c.observables.type == "recorder")
+    recorder_options(c.observables.params, source.locate("observables.parameters", root["observables"]));
 
   const RuleTraits traits = rule_traits(c.rule.type);
   if (std::find(traits.optimizers.begin(), traits.optimizers.end(), c.optimizer.type) ==
@@ -216,7 +222,7 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
 
 YAML::Node Config::to_yaml() const {
   YAML::Node root(YAML::NodeType::Map);
-  const Section* all[] = {&data, &model, &task, &rule, &optimizer, &schedule, &run};
+  const Section* all[] = {&data, &model, &task, &rule, &optimizer, &schedule, &run, &observables};
   const auto& names = config_sections();
   for (std::size_t i = 0; i < names.size(); ++i) {
     YAML::Node s(YAML::NodeType::Map);

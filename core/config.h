@@ -1,5 +1,5 @@
 // The run configuration: a YAML file with sections data, model, task, rule,
-// optimizer, schedule and run. Each section is {type: NAME, parameters: {...}}
+// optimizer, schedule, run and observables. Each section is {type: NAME, parameters: {...}}
 // and NAME selects an implementation from that section's registry, whose
 // schema validates the parameters (defaults filled in) before any compute.
 // Dotted command-line overrides (`optimizer.parameters.lr=0.01`) are applied
@@ -22,7 +22,7 @@ struct Section {
 
 struct Config {
   ConfigSource source;
-  Section data, model, task, rule, optimizer, schedule, run;
+  Section data, model, task, rule, optimizer, schedule, run, observables;
   // Seeds given as -1 and drawn from fresh entropy ("model_seed", "data_seed").
   std::vector<std::string> drawn_seeds;
   // The resolved configuration (every default and derived value written out).

@@ -23,6 +23,9 @@ class Task {
  public:
   virtual ~Task() = default;
   virtual TaskOutput loss(ModelImpl& model, const Batch& batch) = 0;
+  // The forward pass the observables are measured on (science.md §3.5): the
+  // model's inference path on un-augmented probe images. Supervised: the logits.
+  virtual torch::Tensor probe_forward(ModelImpl& model, const torch::Tensor& images);
 };
 
 using TaskFactory = std::function<std::unique_ptr<Task>(const Params& params)>;

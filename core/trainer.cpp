@@ -21,6 +21,7 @@
 #include "core/optimizer.h"
 #include "core/progress.h"
 #include "core/run_dir.h"
+#include "observables/recorder.h"
 #include "core/seeding.h"
 #include "core/task.h"
 #include "models/registry.h"
@@ -207,11 +208,24 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
 
   TrainState state;
   auto checkpoints = list_checkpoints(run_dir);
-  if (options.resume && !checkpoints.empty()) {
+  const bool resumed = options.resume && !checkpoints.empty();
+  if (resumed) {
     state = load_checkpoint(checkpoints.back().second.string(), *model, optimizers);
   }
-  CsvLog metrics(run_dir / "metrics.csv", "step,epoch,split,loss,accuracy,alignment_loss,lr,wall_time_s",
-                 state.step);
+  CsvLog metrics(run_dir / "metrics.csv",
+                 "step,epoch,split,loss,accuracy,alignment_loss,lr,record_time_s,wall_time_s", state.step);
+  // Observables: streams start afresh unless a checkpoint is resumed.
+  std::unique_ptr<Recorder> recorder;
+  if (config.observables.type == "recorder") {
+    RecorderOptions ro = recorder_options(config.observables.params, "observables.parameters");
+    recorder = std::make_unique<Recorder>(ro, run_dir.filename().string(), mix_seed(model_seed, data_seed), run_dir,
+                                          model->layers(), total, spe, resumed ? state.step : -1);
+    std::vector<int64_t> idx = probe_indices(data.test->size(), ro.probe_size, ro.probe_seed);
+    recorder->set_probe(test_loader.preprocess(data.test->images(idx)).to(device));
+  }
+  auto record = [&](int64_t step) {
+    if (recorder && recorder->due(step)) state.record_time_s += recorder->record(*model, *task, step);
+  };
   std::unique_ptr<CsvLog> angles;
   if (angles_every > 0)
     angles = std::make_unique<CsvLog>(run_dir / "alignment.csv", "step,layer,weight_angle,gradient_angle", state.step);
@@ -263,6 +277,7 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
     return result;
   };
 
+  if (!resumed) record(0);  // the initialisation, before any update
   for (int64_t step = state.step; step < total; ++step) {
     if (options.stop_at_step >= 0 && step == options.stop_at_step) {
       result.status = "interrupted";
@@ -319,8 +334,8 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
       const double mean_align = align_sum.item<double>() / static_cast<double>(std::max<int64_t>(window_batches, 1));
       if (!std::isfinite(mean_align))
         return diverged(done, fmt::format("non-finite alignment loss ({}) by step {}", mean_align, done));
-      metrics.line(fmt::format("{},{:.6f},train,{:.9g},{:.9g},{:.9g},{:.9g},{:.3f}", done, epoch_f, mean_loss, acc,
-                               mean_align, lr, wall()));
+      metrics.line(fmt::format("{},{:.6f},train,{:.9g},{:.9g},{:.9g},{:.9g},{:.3f},{:.3f}", done, epoch_f, mean_loss,
+                               acc, mean_align, lr, state.record_time_s, wall()));
       align_sum.zero_();
       progress.update(done, fmt::format("loss {:.4f} acc {:.3f}", mean_loss, acc));
       loss_sum.zero_();
@@ -332,9 +347,10 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
       last_eval = evaluate(*model, *task, test_loader, device);
       if (!std::isfinite(last_eval.loss))
         return diverged(done, fmt::format("non-finite test loss ({}) at step {}", last_eval.loss, done));
-      metrics.line(fmt::format("{},{:.6f},test,{:.9g},{:.9g},,{:.9g},{:.3f}", done, epoch_f, last_eval.loss,
-                               last_eval.accuracy, lr, wall()));
+      metrics.line(fmt::format("{},{:.6f},test,{:.9g},{:.9g},,{:.9g},{:.3f},{:.3f}", done, epoch_f, last_eval.loss,
+                               last_eval.accuracy, lr, state.record_time_s, wall()));
     }
+    record(done);  // before the checkpoint, so a resumed run never records a point twice
     if (done % ckpt_every == 0 || done == total) save(done);
   }
   progress.finish(fmt::format("test acc {:.4f}", last_eval.accuracy));
@@ -354,6 +370,7 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
   done.fields["test_loss"] = json_number(result.test_loss);
   done.fields["wall_time_s"] = json_number(result.wall_time_s);
   done.fields["train_time_s"] = json_number(state.train_time_s);
+  done.fields["record_time_s"] = json_number(state.record_time_s);
   done.fields["train_images_per_s"] = json_number(result.train_images_per_s);
   done.fields["device"] = json_string(result.device);
   done.fields["threads"] = json_number(static_cast<double>(threads));

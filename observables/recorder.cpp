@@ -1,0 +1,258 @@
+// The observable recorder. See recorder.h.
+#include "observables/recorder.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "core/errors.h"
+#include "core/params.h"
+#include "core/run_dir.h"
+#include "core/task.h"
+#include "models/model.h"
+#include "observables/names.h"
+
+namespace lrid {
+namespace fs = std::filesystem;
+
+namespace {
+
+Schema recorder_schema() {
+  return {
+      int_param("points", 21).at_least(2).describe("record points spread evenly over training, incl. init and end"),
+      ints_param("at_steps", {}).at_least(0).describe("explicit record steps (instead of points)"),
+      reals_param("at_epochs", {}).at_least(0).describe("explicit record epochs (instead of points)"),
+      int_param("probe_size", 256).at_least(1).describe("held-out probe images for act and gradavg"),
+      int_param("probe_seed", 0).at_least(0).describe("seed of the probe images' draw"),
+      int_param("probe_batch", 64).at_least(1).describe("probe images per forward pass (memory only)"),
+      reals_param("subsample_fractions", {1.0}).above(0).at_most(1).describe("unit subsampling fractions"),
+      reals_param("noise_stddevs", {0.0}).at_least(0).describe("absolute measurement-noise standard deviations"),
+      string_param("condition_grid", "one_at_a_time").one_of({"one_at_a_time", "product"})
+          .describe("conditions: the full one plus each fraction and noise alone, or every pair"),
+      int_param("obs_seed", 0).at_least(0).describe("seed of unit subsets and noise"),
+      string_param("sample_reduction", "mean").one_of({"mean", "median"}).describe("probe-set reduction"),
+      string_param("gradavg_path", "forward").one_of({"forward", "feedback"})
+          .describe("activity-change Jacobian through W (forward) or B (feedback)"),
+      string_param("weight_norm_mode", "frobenius").one_of({"frobenius", "slice_mean"}),
+  };
+}
+
+std::string csv_field(std::string s) {
+  std::replace(s.begin(), s.end(), ',', '_');
+  return s;
+}
+
+}  // namespace
+
+const Registry<RecorderFactory>& observables_registry() {
+  static const Registry<RecorderFactory> r = [] {
+    Registry<RecorderFactory> reg("observables");
+    reg.add("recorder", "record the 45 observables of every layer during training", recorder_schema(), 0);
+    reg.add("none", "record nothing", {}, 0);
+    return reg;
+  }();
+  return r;
+}
+
+RecorderOptions recorder_options(const Params& p, const std::string& what) {
+  RecorderOptions o;
+  o.points = p.get_int("points");
+  o.at_steps = p.get_ints("at_steps");
+  o.at_epochs = p.get_reals("at_epochs");
+  if (!o.at_steps.empty() && !o.at_epochs.empty())
+    throw ConfigError(fmt::format("{}: give at_steps or at_epochs, not both", what));
+  o.probe_size = p.get_int("probe_size");
+  o.probe_seed = p.get_int("probe_seed");
+  o.probe_batch = p.get_int("probe_batch");
+  o.sample_reduction = parse_sample_reduction(p.get_string("sample_reduction"), what + ".sample_reduction");
+  o.gradavg_path = parse_gradavg_path(p.get_string("gradavg_path"), what + ".gradavg_path");
+  o.weight_norm = parse_weight_norm_mode(p.get_string("weight_norm_mode"), what + ".weight_norm_mode");
+  const int64_t seed = p.get_int("obs_seed");
+  auto fracs = p.get_reals("subsample_fractions");
+  auto noises = p.get_reals("noise_stddevs");
+  if (fracs.empty()) fracs = {1.0};
+  if (noises.empty()) noises = {0.0};
+  std::vector<MeasurementCondition> conds;
+  auto add = [&](double f, double s) {
+    MeasurementCondition c;
+    if (f < 1.0) c.frac = f;
+    if (s > 0.0) c.stddev = s;
+    c.seed = seed;
+    for (const auto& e : conds)
+      if (e.name() == c.name()) return;
+    conds.push_back(c);
+  };
+  if (p.get_string("condition_grid") == "product") {
+    for (double f : fracs)
+      for (double s : noises) add(f, s);
+  } else {
+    add(1.0, 0.0);
+    for (double f : fracs) add(f, 0.0);
+    for (double s : noises) add(1.0, s);
+  }
+  o.conditions = conds;
+  return o;
+}
+
+std::vector<RecordPoint> record_points(const RecorderOptions& o, int64_t total, int64_t spe) {
+  std::vector<int64_t> steps;
+  if (!o.at_steps.empty()) {
+    for (int64_t s : o.at_steps) {
+      if (s > total)
+        throw ConfigError(fmt::format("observables.parameters.at_steps: step {} is after the last step ({})", s,
+                                      total));
+      steps.push_back(s);
+    }
+  } else if (!o.at_epochs.empty()) {
+    for (double e : o.at_epochs) {
+      auto s = static_cast<int64_t>(std::llround(e * static_cast<double>(spe)));
+      if (s > total)
+        throw ConfigError(fmt::format("observables.parameters.at_epochs: epoch {} is after the end of training "
+                                      "({} epochs)", e, static_cast<double>(total) / static_cast<double>(spe)));
+      steps.push_back(s);
+    }
+  } else {
+    for (int64_t k = 0; k < o.points; ++k)
+      steps.push_back(static_cast<int64_t>(
+          std::llround(static_cast<double>(k) * static_cast<double>(total) / static_cast<double>(o.points - 1))));
+  }
+  std::sort(steps.begin(), steps.end());
+  std::vector<RecordPoint> out;
+  for (std::size_t k = 0; k < steps.size(); ++k)
+    out.push_back({static_cast<int64_t>(k), steps[k], static_cast<double>(steps[k]) / static_cast<double>(spe)});
+  return out;
+}
+
+std::vector<int64_t> probe_indices(int64_t n, int64_t size, int64_t seed) {
+  torch::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
+  torch::Tensor perm = torch::randperm(n, gen, torch::kInt64).slice(0, 0, std::min(n, size));
+  perm = std::get<0>(perm.sort());
+  return std::vector<int64_t>(perm.data_ptr<int64_t>(), perm.data_ptr<int64_t>() + perm.numel());
+}
+
+Recorder::Recorder(RecorderOptions options, std::string run_name, uint64_t run_id, const fs::path& run_dir,
+                   const std::vector<LayerInfo>& layers, int64_t total_steps, int64_t steps_per_epoch,
+                   int64_t resume_step)
+    : options_(std::move(options)), run_name_(csv_field(std::move(run_name))), run_id_(run_id) {
+  points_ = record_points(options_, total_steps, steps_per_epoch);
+  const fs::path dir = run_dir / "observables";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw IoError(fmt::format("{}: cannot create ({})", dir.string(), ec.message()));
+  std::string conds, pts, lays, names;
+  for (const auto& c : options_.conditions) {
+    samplers_.emplace_back(c);
+    streams_.push_back(std::make_unique<ObservableStream>(dir / (c.name() + ".csv"), resume_step));
+    conds += fmt::format("{}\n    {{\"name\": {}, \"file\": {}, \"obs_frac\": {}, \"obs_stddev\": {}, \"obs_seed\": {}}}",
+                         conds.empty() ? "" : ",", json_string(c.name()), json_string(c.name() + ".csv"),
+                         c.subsampled() ? json_number(*c.frac) : "null", c.noisy() ? json_number(*c.stddev) : "null",
+                         c.seed);
+  }
+  for (const auto& p : points_)
+    pts += fmt::format("{}{{\"point\": {}, \"step\": {}, \"epoch\": {}}}", pts.empty() ? "" : ", ", p.index, p.step,
+                       json_number(p.epoch));
+  for (const auto& l : layers)
+    lays += fmt::format("{}\n    {{\"name\": {}, \"index\": {}, \"position\": {}, \"kind\": {}, \"weights\": {}}}",
+                        lays.empty() ? "" : ",", json_string(l.name), l.index, json_string(position_name(l.position)),
+                        json_string(l.layer->is_conv() ? "conv" : "dense"), l.layer->weight().numel());
+  for (const auto& n : all_observables()) names += (names.empty() ? "" : ", ") + json_string(n);
+  write_file_atomic(dir / "index.json",
+                    fmt::format("{{\n  \"run\": {},\n  \"conditions\": [{}\n  ],\n  \"points\": [{}],\n  \"layers\": "
+                                "[{}\n  ],\n  \"observables\": [{}],\n  \"probe_size\": {},\n  \"sample_reduction\": "
+                                "{},\n  \"gradavg_path\": {},\n  \"weight_norm_mode\": {}\n}}\n",
+                                json_string(run_name_), conds, pts, lays, names, options_.probe_size,
+                                json_string(options_.sample_reduction == SampleReduction::kMean ? "mean" : "median"),
+                                json_string(options_.gradavg_path == GradavgPath::kForward ? "forward" : "feedback"),
+                                json_string(options_.weight_norm == WeightNormMode::kFrobenius ? "frobenius"
+                                                                                               : "slice_mean")));
+}
+
+bool Recorder::due(int64_t step) const {
+  return std::any_of(points_.begin(), points_.end(), [&](const RecordPoint& p) { return p.step == step; });
+}
+
+std::vector<torch::Tensor> Recorder::measure(ModelImpl& model, Task& task, int64_t point) {
+  TORCH_CHECK(probe_.defined() && probe_.size(0) > 0, "Recorder: no probe images");
+  torch::NoGradGuard no_grad;
+  const bool was_training = model.is_training();
+  model.eval();
+  const auto& layers = model.layers();
+  const std::size_t nc = samplers_.size(), nl = layers.size();
+  // Measures: 0 weight, 1 act, 2 gradavg (the noise-stream id).
+  std::vector<std::vector<torch::Generator>> act_gen(nc), grad_gen(nc);
+  std::vector<std::vector<SampleMeter>> act_meter(nc), grad_meter(nc);
+  for (std::size_t c = 0; c < nc; ++c)
+    for (std::size_t l = 0; l < nl; ++l) {
+      const int64_t seed = samplers_[c].condition().seed;
+      act_gen[c].push_back(noise_generator(seed, run_id_, static_cast<int64_t>(l), point, 1));
+      grad_gen[c].push_back(noise_generator(seed, run_id_, static_cast<int64_t>(l), point, 2));
+      act_meter[c].emplace_back(options_.sample_reduction);
+      grad_meter[c].emplace_back(options_.sample_reduction);
+    }
+  for (const auto& l : layers) l.layer->set_capture(true);
+  try {
+    for (int64_t start = 0; start < probe_.size(0); start += options_.probe_batch) {
+      torch::Tensor chunk = probe_.slice(0, start, std::min(probe_.size(0), start + options_.probe_batch));
+      task.probe_forward(model, chunk);
+      for (std::size_t l = 0; l < nl; ++l) {
+        RecordableLayerImpl& layer = *layers[l].layer;
+        const torch::Tensor& x = layer.last_input();
+        const torch::Tensor& y = layer.last_output();
+        if (!y.defined())
+          throw Error(fmt::format("layer {} was not reached by the probe forward pass", layer.layer_name()));
+        for (std::size_t c = 0; c < nc; ++c) {
+          act_meter[c][l].add(act_sample_observables(y, samplers_[c], act_gen[c][l]));
+          grad_meter[c][l].add(gradavg_functions(
+              layer_gradavg(layer, x, y, options_.gradavg_path, samplers_[c], grad_gen[c][l])));
+        }
+      }
+    }
+  } catch (...) {
+    for (const auto& l : layers) l.layer->set_capture(false);
+    if (was_training) model.train();
+    throw;
+  }
+  for (const auto& l : layers) l.layer->set_capture(false);
+  if (was_training) model.train();
+
+  std::vector<torch::Tensor> out;
+  for (std::size_t c = 0; c < nc; ++c) {
+    std::vector<torch::Tensor> rows;
+    for (std::size_t l = 0; l < nl; ++l) {
+      torch::Generator wgen = noise_generator(samplers_[c].condition().seed, run_id_, static_cast<int64_t>(l), point, 0);
+      torch::Tensor w = weight_observables(tf_layout(layers[l].layer->weight().detach()), options_.weight_norm,
+                                           samplers_[c], wgen);
+      rows.push_back(torch::cat({w, act_meter[c][l].value(), grad_meter[c][l].value()}));
+    }
+    out.push_back(torch::stack(rows).cpu());  // one device-to-host copy per condition
+  }
+  return out;
+}
+
+double Recorder::record(ModelImpl& model, Task& task, int64_t step) {
+  auto t0 = std::chrono::steady_clock::now();
+  const auto& names = all_observables();
+  const auto& layers = model.layers();
+  for (const auto& p : points_) {
+    if (p.step != step) continue;
+    std::vector<torch::Tensor> values = measure(model, task, p.index);
+    for (std::size_t c = 0; c < values.size(); ++c) {
+      const std::string cond = samplers_[c].condition().name();
+      const std::string prefix = fmt::format("{},{},{},{},{}", run_name_, cond, p.index, p.step, p.epoch);
+      auto acc = values[c].accessor<double, 2>();
+      std::string rows;
+      rows.reserve(static_cast<std::size_t>(values[c].numel()) * 80);
+      for (std::size_t l = 0; l < layers.size(); ++l)
+        for (std::size_t k = 0; k < names.size(); ++k)
+          fmt::format_to(std::back_inserter(rows), "{},{},{},{},{}\n", prefix, layers[l].name,
+                         position_name(layers[l].position), names[k], acc[static_cast<int64_t>(l)][static_cast<int64_t>(k)]);
+      streams_[c]->append(rows);
+    }
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace lrid

@@ -1,0 +1,215 @@
+// Statistics and sample meters. See statistics.h for the exact definitions.
+#include "observables/statistics.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+#include <vector>
+
+#include "core/errors.h"
+
+namespace lrid {
+
+int64_t percentile_index(int64_t n, double q) {
+  TORCH_CHECK(n >= 1, "percentile of an empty set");
+  // std::nearbyint rounds half to even in the default rounding mode.
+  const double r = std::nearbyint(static_cast<double>(n - 1) * (1.0 - q / 100.0));
+  return n - 1 - static_cast<int64_t>(r);
+}
+
+torch::Tensor apply_function(const torch::Tensor& v, Function f) {
+  switch (f) {
+    case Function::kAbs: return v.abs();
+    case Function::kRaw: return v;
+    case Function::kSq: return v * v;
+  }
+  return v;
+}
+
+torch::Tensor row_statistics(const torch::Tensor& v_in) {
+  TORCH_CHECK(v_in.dim() == 2, "row_statistics expects [rows, n], got ", v_in.sizes());
+  const int64_t n = v_in.size(1);
+  TORCH_CHECK(n >= 1, "row_statistics: rows must have at least one value");
+  torch::Tensor v = v_in.to(torch::kFloat64);
+  torch::Tensor mean = v.mean(1);
+  torch::Tensor d = v - mean.unsqueeze(1);
+  torch::Tensor d2 = d * d;
+  torch::Tensor var = d2.mean(1);
+  torch::Tensor m4 = (d2 * d2).mean(1);
+  torch::Tensor norm = (v * v).sum(1).sqrt();
+  // kthvalue's k is 1-based.
+  torch::Tensor median = std::get<0>(v.kthvalue(percentile_index(n, 50) + 1, 1));
+  torch::Tensor q3 = std::get<0>(v.kthvalue(percentile_index(n, 75) + 1, 1));
+  torch::Tensor constant = std::get<0>(v.max(1)) == std::get<0>(v.min(1));
+  var = torch::where(constant, torch::zeros_like(var), var);
+  const double nan = std::nan("");
+  torch::Tensor skew = torch::where(constant, torch::full_like(var, nan), 3.0 * (mean - median) / var.sqrt());
+  torch::Tensor kurt = torch::where(constant, torch::full_like(var, nan), m4 / (var * var));
+  return torch::stack({kurt, mean, median, norm, skew, q3, var}, 1);
+}
+
+torch::Tensor column_percentile(const torch::Tensor& v, double q) {
+  TORCH_CHECK(v.dim() == 2 && v.size(0) >= 1, "column_percentile expects [R >= 1, K]");
+  return std::get<0>(v.kthvalue(percentile_index(v.size(0), q) + 1, 0));
+}
+
+SampleReduction parse_sample_reduction(const std::string& name, const std::string& what) {
+  if (name == "mean") return SampleReduction::kMean;
+  if (name == "median") return SampleReduction::kMedian;
+  throw ConfigError(fmt::format("{}: unknown sample reduction '{}' (mean, median)", what, name));
+}
+
+void SampleMeter::add(const torch::Tensor& rows) {
+  TORCH_CHECK(rows.dim() == 2, "SampleMeter::add expects [B, K]");
+  if (rows.size(0) == 0) return;
+  torch::Tensor r = rows.to(torch::kFloat64);
+  if (reduction_ == SampleReduction::kMean) {
+    torch::Tensor s = r.sum(0);
+    sum_ = sum_.defined() ? sum_ + s : s;
+  } else {
+    rows_.push_back(r);
+  }
+  count_ += rows.size(0);
+}
+
+torch::Tensor SampleMeter::value() const {
+  TORCH_CHECK(count_ > 0, "SampleMeter: no samples were added");
+  if (reduction_ == SampleReduction::kMean) return sum_ / static_cast<double>(count_);
+  return column_percentile(torch::cat(rows_, 0), 50);
+}
+
+void SampleMeter::reset() {
+  sum_ = torch::Tensor();
+  rows_.clear();
+  count_ = 0;
+}
+
+}  // namespace lrid
+
+// ---------------------------------------------------------------------------
+// Fused CPU kernel: see statistics.h.
+namespace lrid {
+namespace {
+
+struct Central {
+  double sum = 0, sum_sq = 0, m2 = 0, m4 = 0;
+};
+
+// The percentile pair (median, P75) of buf[0..n) in ascending order, by selection.
+template <class T>
+std::pair<double, double> median_q3(std::vector<T>& buf, int64_t i50, int64_t i75) {
+  std::nth_element(buf.begin(), buf.begin() + i50, buf.end());
+  const double med = static_cast<double>(buf[static_cast<std::size_t>(i50)]);
+  double q3 = med;
+  if (i75 > i50) {
+    std::nth_element(buf.begin() + i50 + 1, buf.begin() + i75, buf.end());
+    q3 = static_cast<double>(buf[static_cast<std::size_t>(i75)]);
+  }
+  return {med, q3};
+}
+
+// Writes the 7 statistics in canonical order (kurtosis, mean, median, norm, skew, q3, var).
+void write_stats(double* out, int64_t n, double mean, double m2, double m4, double norm, double med, double q3,
+                 bool constant) {
+  const double nd = static_cast<double>(n);
+  double var = constant ? 0.0 : m2 / nd;
+  const double nan = std::nan("");
+  out[0] = constant ? nan : (m4 / nd) / (var * var);
+  out[1] = mean;
+  out[2] = med;
+  out[3] = norm;
+  out[4] = constant ? nan : 3.0 * (mean - med) / std::sqrt(var);
+  out[5] = q3;
+  out[6] = var;
+}
+
+template <class T>
+void fused_rows(const T* data, int64_t rows, int64_t n, double* out) {
+  const int64_t i50 = percentile_index(n, 50), i75 = percentile_index(n, 75);
+  const double nd = static_cast<double>(n);
+  at::parallel_for(0, rows, 1, [&](int64_t begin, int64_t end) {
+    std::vector<T> buf(static_cast<std::size_t>(n));
+    for (int64_t r = begin; r < end; ++r) {
+      const T* x = data + r * n;
+      double s_raw = 0, s_abs = 0, s_sq = 0;
+      T mn = x[0], mx = x[0], amn = x[0] < 0 ? -x[0] : x[0], amx = amn;
+#pragma omp simd reduction(+ : s_raw, s_abs, s_sq) reduction(min : mn, amn) reduction(max : mx, amx)
+      for (int64_t i = 0; i < n; ++i) {
+        const double v = static_cast<double>(x[i]);
+        const T a = x[i] < 0 ? -x[i] : x[i];
+        s_raw += v;
+        s_abs += static_cast<double>(a);
+        s_sq += v * v;
+        mn = x[i] < mn ? x[i] : mn;
+        mx = x[i] > mx ? x[i] : mx;
+        amn = a < amn ? a : amn;
+        amx = a > amx ? a : amx;
+      }
+      double* o = out + r * 21;
+      if (std::isnan(s_raw) || std::isnan(s_sq)) {  // NaN (or +inf and -inf) in the row
+        std::fill(o, o + 21, std::nan(""));
+        continue;
+      }
+      const double mu_r = s_raw / nd, mu_a = s_abs / nd, mu_q = s_sq / nd;
+      double r2 = 0, r4 = 0, a2 = 0, a4 = 0, q2 = 0, q4 = 0, qq = 0;
+#pragma omp simd reduction(+ : r2, r4, a2, a4, q2, q4, qq)
+      for (int64_t i = 0; i < n; ++i) {
+        const double v = static_cast<double>(x[i]);
+        const double q = v * v;
+        const double dr = v - mu_r, da = std::fabs(v) - mu_a, dq = q - mu_q;
+        const double dr2 = dr * dr, da2 = da * da, dq2 = dq * dq;
+        r2 += dr2;
+        r4 += dr2 * dr2;
+        a2 += da2;
+        a4 += da2 * da2;
+        q2 += dq2;
+        q4 += dq2 * dq2;
+        qq += q * q;
+      }
+      std::copy(x, x + n, buf.begin());
+      auto [med_r, q3_r] = median_q3(buf, i50, i75);
+      double med_a = med_r, q3_a = q3_r;
+      if (mn < 0) {
+        for (int64_t i = 0; i < n; ++i) buf[static_cast<std::size_t>(i)] = x[i] < 0 ? -x[i] : x[i];
+        std::tie(med_a, q3_a) = median_q3(buf, i50, i75);
+      }
+      const double norm = std::sqrt(s_sq);
+      write_stats(o, n, mu_a, a2, a4, norm, med_a, q3_a, amn == amx);
+      write_stats(o + 7, n, mu_r, r2, r4, norm, med_r, q3_r, mn == mx);
+      write_stats(o + 14, n, mu_q, q2, q4, std::sqrt(qq), med_a * med_a, q3_a * q3_a, amn == amx);
+    }
+  });
+}
+
+}  // namespace
+
+torch::Tensor function_statistics_reference(const torch::Tensor& v) {
+  TORCH_CHECK(v.dim() == 2, "function_statistics expects [rows, n]");
+  const int64_t r = v.size(0);
+  torch::Tensor vd = v.to(torch::kFloat64);
+  torch::Tensor all = torch::cat({apply_function(vd, Function::kAbs), vd, apply_function(vd, Function::kSq)}, 0);
+  torch::Tensor s = row_statistics(all);  // [3R, 7]
+  return s.view({kNumFunctions, r, kNumStatistics}).permute({1, 0, 2}).reshape({r, kNumFunctions * kNumStatistics});
+}
+
+torch::Tensor function_statistics(const torch::Tensor& v) {
+  TORCH_CHECK(v.dim() == 2, "function_statistics expects [rows, n], got ", v.sizes());
+  TORCH_CHECK(v.size(1) >= 1, "function_statistics: rows must have at least one value");
+  const bool fused = v.is_cpu() && (v.scalar_type() == torch::kFloat32 || v.scalar_type() == torch::kFloat64);
+  if (!fused) return function_statistics_reference(v);
+  torch::Tensor c = v.contiguous();
+  torch::Tensor out = torch::empty({v.size(0), kNumFunctions * kNumStatistics}, torch::kFloat64);
+  if (v.size(0) == 0) return out;
+  if (c.scalar_type() == torch::kFloat32)
+    fused_rows(c.data_ptr<float>(), c.size(0), c.size(1), out.data_ptr<double>());
+  else
+    fused_rows(c.data_ptr<double>(), c.size(0), c.size(1), out.data_ptr<double>());
+  return out;
+}
+
+}  // namespace lrid
