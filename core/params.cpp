@@ -132,16 +132,19 @@ ParamSpec string_param(const std::string& n, const std::string& d) {
 ParamSpec reals_param(const std::string& n, const std::vector<double>& d) {
   YAML::Node node(YAML::NodeType::Sequence);
   for (double v : d) node.push_back(real_node(v));
+  node.SetStyle(YAML::EmitterStyle::Flow);  // [a, b]: round-trips through YAML text unchanged
   return make(n, ParamType::kRealList, node);
 }
 ParamSpec ints_param(const std::string& n, const std::vector<int64_t>& d) {
   YAML::Node node(YAML::NodeType::Sequence);
   for (int64_t v : d) node.push_back(v);
+  node.SetStyle(YAML::EmitterStyle::Flow);  // [a, b]: round-trips through YAML text unchanged
   return make(n, ParamType::kIntList, node);
 }
 ParamSpec strings_param(const std::string& n, const std::vector<std::string>& d) {
   YAML::Node node(YAML::NodeType::Sequence);
   for (const auto& v : d) node.push_back(v);
+  node.SetStyle(YAML::EmitterStyle::Flow);  // [a, b]: round-trips through YAML text unchanged
   return make(n, ParamType::kStringList, node);
 }
 ParamSpec required_param(const std::string& n, ParamType t) { return make(n, t, YAML::Node()); }

@@ -1,0 +1,123 @@
+// Reading users' arrays and `lrid stats` on bad input: one line, exit 3.
+#include "observables/array_io.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "core/errors.h"
+#include "core/run_dir.h"
+#include "test_paths.h"
+
+namespace lrid {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path tmp(const std::string& name) {
+  return fs::temp_directory_path() / fmt::format("lrid_array_io_{}_{}", static_cast<long>(getpid()), name);
+}
+
+struct Result {
+  int code;
+  std::string out;
+};
+
+Result run(const std::string& args) {
+  std::string cmd = std::string(LRID_BINARY) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// A raw .npy with any descr/order, for the error cases.
+void write_raw_npy(const fs::path& p, const std::string& descr, bool fortran, const std::string& shape,
+                   const std::string& payload) {
+  std::string header = fmt::format("{{'descr': '{}', 'fortran_order': {}, 'shape': {}, }}", descr,
+                                   fortran ? "True" : "False", shape);
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::string out = std::string("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>(header.size() >> 8);
+  write_file_atomic(p, out + header + payload);
+}
+
+TEST(ArrayIo, NpyRoundTripFloat32AndFloat64) {
+  for (auto dtype : {torch::kFloat32, torch::kFloat64}) {
+    torch::Tensor a = torch::randn({3, 4, 5}, dtype);
+    write_npy(tmp("rt.npy").string(), a);
+    torch::Tensor b = read_npy(tmp("rt.npy").string());
+    EXPECT_EQ(b.sizes(), a.sizes());
+    EXPECT_TRUE(torch::equal(b, a.to(torch::kFloat64)));
+  }
+  fs::remove(tmp("rt.npy"));
+}
+
+TEST(ArrayIo, CsvWithAndWithoutHeader) {
+  write_file_atomic(tmp("m.csv"), "u1,u2,u3\n1,2,3\n4, 5 ,6\n");
+  torch::Tensor m = read_csv_matrix(tmp("m.csv").string());
+  EXPECT_EQ(m.sizes(), (std::vector<int64_t>{2, 3}));
+  EXPECT_DOUBLE_EQ(m[1][1].item<double>(), 5.0);
+  write_file_atomic(tmp("r.csv"), "1,2\n3\n");
+  EXPECT_THROW(read_csv_matrix(tmp("r.csv").string()), DataError);
+  write_file_atomic(tmp("x.csv"), "1,2\n3,abc\n");
+  EXPECT_THROW(read_csv_matrix(tmp("x.csv").string()), DataError);
+  for (const char* f : {"m.csv", "r.csv", "x.csv"}) fs::remove(tmp(f));
+}
+
+TEST(StatsCli, PrintsEveryObservableOfTheMeasure) {
+  write_npy(tmp("act.npy").string(), torch::randn({20, 30}));
+  Result r = run("stats --input " + tmp("act.npy").string() + " --measure act");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 22) << r.out;  // header + 21
+  EXPECT_NE(r.out.find("actraw_median,"), std::string::npos);
+  r = run("stats --input " + tmp("act.npy").string() + " --measure weight --format json --subsample 0.5 --noise 1");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("\"weightsq_var\": "), std::string::npos) << r.out;
+  fs::remove(tmp("act.npy"));
+}
+
+TEST(StatsCli, BadInputIsOneLineAndNonZeroExit) {
+  write_raw_npy(tmp("int.npy"), "<i8", false, "(2,)", std::string(16, '\0'));
+  write_raw_npy(tmp("fortran.npy"), "<f4", true, "(2, 2)", std::string(16, '\0'));
+  write_raw_npy(tmp("short.npy"), "<f8", false, "(4,)", std::string(16, '\0'));
+  write_raw_npy(tmp("empty.npy"), "<f4", false, "(0, 3)", "");
+  torch::Tensor nan = torch::ones({2, 2});
+  nan[1][0] = std::nan("");
+  write_npy(tmp("nan.npy").string(), nan);
+  write_file_atomic(tmp("empty.csv"), "");
+  write_npy(tmp("ok.npy").string(), torch::ones({2, 2}));
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--input " + tmp("int.npy").string(), "dtype '<i8'"},
+      {"--input " + tmp("fortran.npy").string(), "Fortran"},
+      {"--input " + tmp("short.npy").string(), "truncated"},
+      {"--input " + tmp("empty.npy").string(), "empty"},
+      {"--input " + tmp("nan.npy").string(), "non-finite"},
+      {"--input " + tmp("empty.csv").string(), "empty"},
+      {"--input /nonexistent/x.npy", "no such file"},
+  };
+  for (const auto& [args, what] : cases) {
+    Result r = run("stats " + args + " --measure act");
+    EXPECT_EQ(r.code, 3) << args << ": " << r.out;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+    EXPECT_NE(r.out.find(what), std::string::npos) << r.out;
+  }
+  Result r = run("stats --input " + tmp("ok.npy").string() + " --measure gradavg --subsample 1.5");
+  EXPECT_NE(r.code, 0);
+  r = run("stats --input " + tmp("ok.npy").string() + " --measure spikes");
+  EXPECT_NE(r.code, 0);
+  for (const char* f : {"int.npy", "fortran.npy", "short.npy", "empty.npy", "nan.npy", "empty.csv", "ok.npy"})
+    fs::remove(tmp(f));
+}
+
+}  // namespace
+}  // namespace lrid

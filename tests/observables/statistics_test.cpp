@@ -1,0 +1,130 @@
+// Statistics (science.md §3.3): worked percentile cases, hand-computed values,
+// constant and single-unit rows, the fused CPU kernel against the op chain, and
+// golden values from the NumPy/SciPy reference (tests/golden/statistics.json,
+// written by tests/observables/golden_statistics.py).
+#include "observables/statistics.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+
+#include "observables/user_stats.h"
+#include "test_paths.h"
+
+namespace lrid {
+namespace {
+
+bool same(double a, double b, double rel = 1e-9) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  return std::fabs(a - b) <= rel * std::max({1.0, std::fabs(a), std::fabs(b)});
+}
+
+TEST(Percentile, WorkedCasesOfTheNearestRule) {
+  EXPECT_EQ(percentile_index(5, 50), 2);  // a2
+  EXPECT_EQ(percentile_index(5, 75), 3);  // a3
+  EXPECT_EQ(percentile_index(4, 50), 1);  // r = round(1.5) = 2 -> a1
+  EXPECT_EQ(percentile_index(2, 50), 1);  // r = round(0.5) = 0 -> the larger value
+  EXPECT_EQ(percentile_index(1, 50), 0);
+  EXPECT_EQ(percentile_index(1, 75), 0);
+  EXPECT_EQ(percentile_index(8, 75), 5);  // r = round(1.75) = 2 -> a5
+}
+
+TEST(RowStatistics, HandComputedValues) {
+  // v = 1 2 3 4 10: mean 4, var (9+4+1+0+36)/5 = 10, median 3, P75 4,
+  // norm sqrt(130), skew 3(4-3)/sqrt(10), kurtosis (81+16+1+0+1296)/5/100.
+  torch::Tensor v = torch::tensor({3.0, 1.0, 10.0, 2.0, 4.0}).view({1, 5});
+  torch::Tensor s = row_statistics(v)[0];
+  const double want[] = {1394.0 / 500.0, 4.0, 3.0, std::sqrt(130.0), 3.0 / std::sqrt(10.0), 4.0, 10.0};
+  for (int k = 0; k < 7; ++k) EXPECT_TRUE(same(s[k].item<double>(), want[k])) << statistic_name(Statistic(k));
+  torch::Tensor f = function_statistics(v.to(torch::kFloat32))[0];
+  for (int k = 0; k < 7; ++k) EXPECT_TRUE(same(f[7 + k].item<double>(), want[k])) << "fused raw " << k;
+  // sq: 1 4 9 16 100 -> median 9, P75 16, mean 26.
+  EXPECT_DOUBLE_EQ(f[14 + 2].item<double>(), 9.0);
+  EXPECT_DOUBLE_EQ(f[14 + 5].item<double>(), 16.0);
+  EXPECT_DOUBLE_EQ(f[14 + 1].item<double>(), 26.0);
+}
+
+TEST(RowStatistics, ConstantAndSingleUnitRowsHaveZeroVarianceAndNaNShape) {
+  // A constant row (a dead ReLU layer, a single unit): var 0, skew and kurtosis 0/0 = NaN.
+  for (torch::Tensor v : {torch::full({1, 6}, 0.3), torch::full({1, 1}, -2.0), torch::zeros({1, 4})}) {
+    for (const torch::Tensor& s : {row_statistics(v)[0], function_statistics(v)[0].slice(0, 7, 14)}) {
+      EXPECT_EQ(s[int(Statistic::kVar)].item<double>(), 0.0);
+      EXPECT_TRUE(std::isnan(s[int(Statistic::kSkew)].item<double>()));
+      EXPECT_TRUE(std::isnan(s[int(Statistic::kKurtosis)].item<double>()));
+      EXPECT_TRUE(same(s[int(Statistic::kMedian)].item<double>(), v[0][0].item<double>()));
+    }
+  }
+}
+
+TEST(FunctionStatistics, FusedKernelMatchesOpChain) {
+  torch::manual_seed(3);
+  std::vector<torch::Tensor> inputs = {
+      torch::randn({7, 1000}), torch::randn({3, 1}), torch::randn({5, 2}).relu(),
+      torch::randint(0, 3, {6, 37}).to(torch::kFloat32),  // ties
+      torch::randn({4, 513}, torch::kFloat64) * 1e3 + 5, torch::rand({2, 64}) - 0.5};
+  for (const auto& v : inputs) {
+    torch::Tensor fused = function_statistics(v);
+    torch::Tensor ref = function_statistics_reference(v);
+    ASSERT_EQ(fused.sizes(), ref.sizes());
+    for (int64_t i = 0; i < fused.numel(); ++i)
+      EXPECT_TRUE(same(fused.view(-1)[i].item<double>(), ref.view(-1)[i].item<double>(), 1e-10))
+          << "shape " << v.sizes() << " entry " << i;
+  }
+}
+
+TEST(FunctionStatistics, RowWithNaNIsAllNaN) {
+  torch::Tensor v = torch::randn({2, 10});
+  v[1][3] = std::nan("");
+  torch::Tensor s = function_statistics(v);
+  EXPECT_TRUE(s[1].isnan().all().item<bool>());
+  EXPECT_TRUE(s[0].isfinite().all().item<bool>());
+}
+
+TEST(SampleMeter, ChunksGiveTheWholeSetsMeanAndMedian) {
+  torch::Tensor rows = torch::randn({9, 4}, torch::kFloat64);
+  SampleMeter mean, median(SampleReduction::kMedian);
+  for (int64_t s = 0; s < 9; s += 4) {
+    mean.add(rows.slice(0, s, s + 4));
+    median.add(rows.slice(0, s, s + 4));
+  }
+  EXPECT_TRUE(torch::allclose(mean.value(), rows.mean(0), 1e-12, 1e-14));
+  torch::Tensor sorted = std::get<0>(rows.sort(0));
+  EXPECT_TRUE(torch::equal(median.value(), sorted[percentile_index(9, 50)]));
+  EXPECT_EQ(mean.count(), 9);
+  mean.reset();
+  EXPECT_THROW(mean.value(), c10::Error);
+}
+
+TEST(Golden, EveryStatisticMatchesTheNumPyReference) {
+  YAML::Node g = YAML::LoadFile(std::string(LRID_SOURCE_DIR) + "/tests/golden/statistics.json");
+  int compared = 0;
+  for (const auto& c : g["cases"]) {
+    const std::string label = c["label"].as<std::string>();
+    std::vector<double> data = c["data"].as<std::vector<double>>();
+    std::vector<int64_t> shape = c["shape"].as<std::vector<int64_t>>();
+    torch::Tensor a = torch::tensor(data, torch::kFloat64).view(shape);
+    if (c["dtype"].as<std::string>() == "float32") a = a.to(torch::kFloat32);
+    UserStatsOptions o;
+    o.measure = parse_measure(c["measure"].as<std::string>(), label);
+    const YAML::Node opt = c["options"];
+    if (opt["frac"]) o.condition.frac = opt["frac"].as<double>();
+    if (opt["seed"]) o.condition.seed = opt["seed"].as<int64_t>();
+    if (opt["reduction"]) o.sample_reduction = parse_sample_reduction(opt["reduction"].as<std::string>(), label);
+    if (opt["norm"]) o.weight_norm = parse_weight_norm_mode(opt["norm"].as<std::string>(), label);
+    auto got = user_statistics(a, o, label);
+    const YAML::Node want = c["expected"];
+    ASSERT_EQ(got.size(), want.size()) << label;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].first, c["names"][i].as<std::string>());
+      const double w = want[i].IsNull() ? std::nan("") : want[i].as<double>();
+      EXPECT_TRUE(same(got[i].second, w)) << label << " " << got[i].first << ": " << got[i].second << " vs " << w;
+      ++compared;
+    }
+  }
+  EXPECT_GE(compared, 300);
+}
+
+}  // namespace
+}  // namespace lrid
