@@ -26,7 +26,19 @@ std::vector<int64_t> same_pad(const torch::Tensor& x, int64_t kernel, int64_t st
 torch::Tensor tf_same_max_pool2d(const torch::Tensor& x, int64_t kernel, int64_t stride) {
   const auto pad = same_pad(x, kernel, stride);
   const auto xp = F::pad(x, F::PadFuncOptions(pad).value(-std::numeric_limits<double>::infinity()));
-  return torch::max_pool2d(xp, {kernel, kernel}, {stride, stride});
+  if (torch::GradMode::is_enabled() && xp.requires_grad())
+    return torch::max_pool2d(xp, {kernel, kernel}, {stride, stride});
+  // Without autograd (evaluation, observables' probe) the same maxima as an
+  // element-wise maximum over the k*k strided window offsets: several times
+  // faster than ATen's NCHW max-pool kernel on CPU, and exact.
+  const int64_t ho = (xp.size(2) - kernel) / stride + 1, wo = (xp.size(3) - kernel) / stride + 1;
+  torch::Tensor out;
+  for (int64_t i = 0; i < kernel; ++i)
+    for (int64_t j = 0; j < kernel; ++j) {
+      torch::Tensor v = xp.slice(2, i, i + (ho - 1) * stride + 1, stride).slice(3, j, j + (wo - 1) * stride + 1, stride);
+      out = out.defined() ? torch::maximum(out, v) : v.contiguous();
+    }
+  return out;
 }
 
 torch::Tensor tf_same_avg_pool2d(const torch::Tensor& x, int64_t kernel, int64_t stride) {

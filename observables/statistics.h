@@ -21,7 +21,8 @@
 // those of raw when a row has no negative value, which saves selections.
 // A constant row (max == min, including n = 1) has var exactly 0, and skew and
 // kurtosis NaN: both are 0/0 in exact arithmetic, and rounding in the mean
-// would otherwise turn them into arbitrary finite numbers.
+// would otherwise turn them into arbitrary finite numbers. A row holding a NaN
+// (a diverged network) gives NaN for every statistic.
 #pragma once
 #include <torch/types.h>
 

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <limits>
 
 #include "observables/user_stats.h"
 #include "test_paths.h"
@@ -72,6 +73,37 @@ TEST(FunctionStatistics, FusedKernelMatchesOpChain) {
       EXPECT_TRUE(same(fused.view(-1)[i].item<double>(), ref.view(-1)[i].item<double>(), 1e-10))
           << "shape " << v.sizes() << " entry " << i;
   }
+}
+
+TEST(FunctionStatistics, RadixSelectEdgeCases) {
+  // One histogram bucket holding everything, signed zeros, infinities, denormals,
+  // heavy ties and tiny rows: the float32 radix select against the op chain.
+  const float inf = std::numeric_limits<float>::infinity();
+  std::vector<std::vector<float>> rows = {
+      {1.0f, 1.0000001f, 1.0000002f, 1.0000004f, 1.0000003f, 1.0000005f, 1.0000001f},
+      {-0.0f, 0.0f, -0.0f, 0.0f, 1.0f, -1.0f},
+      {inf, -inf, 2.0f, -3.0f, 0.5f},
+      {1e-40f, -1e-41f, 3e-39f, 0.0f, -2e-38f},
+      {5.0f, 5.0f, 5.0f, 5.0f, 5.0f, 5.0f, 7.0f, 5.0f, 5.0f},
+      {2.0f},
+      {-1.0f, 3.0f},
+      {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.3f, 0.7f, 0.0f, 0.2f},
+  };
+  for (const auto& r : rows) {
+    torch::Tensor v = torch::tensor(r).view({1, -1});
+    torch::Tensor fused = function_statistics(v)[0];
+    torch::Tensor ref = function_statistics_reference(v)[0];
+    for (int f = 0; f < 3; ++f)
+      for (Statistic st : {Statistic::kMedian, Statistic::kThirdQuartile}) {
+        const int k = f * kNumStatistics + int(st);
+        EXPECT_EQ(fused[k].item<double>(), ref[k].item<double>()) << v << " function " << f << " " << statistic_name(st);
+      }
+  }
+  // Longer rows with a large tie block.
+  torch::manual_seed(8);
+  torch::Tensor v = torch::cat({torch::zeros({2, 3000}), torch::randn({2, 1001})}, 1);
+  torch::Tensor fused = function_statistics(v), ref = function_statistics_reference(v);
+  EXPECT_TRUE(torch::allclose(fused.nan_to_num(), ref.nan_to_num(), 1e-10, 1e-12));
 }
 
 TEST(FunctionStatistics, RowWithNaNIsAllNaN) {
