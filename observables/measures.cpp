@@ -97,15 +97,12 @@ torch::Tensor layer_gradavg(RecordableLayerImpl& layer, const torch::Tensor& x, 
                                                                                        : layer.weight();
   kernel = kernel.detach();
   // c = f'(z) per output (ReLU: 1 where y > 0; identity: 1), zero outside the kept outputs.
-  torch::Tensor c = layer.activation() == Activation::kRelu ? (y > 0).to(torch::kFloat64)
-                                                             : torch::ones(y.sizes(), y.options().dtype(torch::kFloat64));
-  c = c.reshape({b, -1});
-  const int64_t n_out = c.size(1);
+  const int64_t n_out = y[0].numel();
   int64_t k_out = n_out;
+  torch::Tensor post_mask;  // [n_out] 0/1, undefined when every output is kept
   if (const torch::Tensor& post = sampler.indices(UnitRole::kPost, n_out); post.defined()) {
-    torch::Tensor mask = torch::zeros({n_out}, c.options());
-    mask.index_fill_(0, post.to(c.device()), 1.0);
-    c = c * mask;
+    post_mask = torch::zeros({n_out}, kernel.options());
+    post_mask.index_fill_(0, post.to(kernel.device()), 1.0);
     k_out = post.size(0);
   }
   // 1_Q: the indicator of the kept inputs, with the shape of one sample's input.
@@ -126,10 +123,18 @@ torch::Tensor layer_gradavg(RecordableLayerImpl& layer, const torch::Tensor& x, 
   } else {
     m = kernel.mv(ones);
   }
-  m = m.reshape({-1}).to(torch::kFloat64);
+  m = m.reshape({-1});
   TORCH_CHECK(m.size(0) == n_out, "layer_gradavg: layer ", layer.layer_name(), " output has ", n_out,
               " units, the op gives ", m.size(0));
-  return finish_gradavg(c.matmul(m), k_in, k_out, sampler, gen);
+  if (post_mask.defined()) m = m * post_mask;
+  torch::Tensor sum;
+  if (layer.activation() == Activation::kRelu) {
+    // <1[y > 0], m> per sample; the 0/1 products are exact, the sum is in float64.
+    sum = (y.reshape({b, -1}) > 0).to(m.scalar_type()).mul(m).sum(1, false, torch::kFloat64);
+  } else {
+    sum = m.sum(0, false, torch::kFloat64).expand({b}).contiguous();  // f' = 1: the same for every sample
+  }
+  return finish_gradavg(sum, k_in, k_out, sampler, gen);
 }
 
 torch::Tensor jacobian_gradavg(const torch::Tensor& jacobian, UnitSampler& sampler, torch::Generator& gen) {

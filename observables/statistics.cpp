@@ -153,17 +153,13 @@ struct RadixScratch {
 void radix_percentiles(const float* x, int64_t n, int64_t i50, int64_t i75, bool with_abs, RadixScratch& s,
                        double out[4]) {
   std::fill(s.hist_raw.begin(), s.hist_raw.end(), 0u);
-  std::fill(s.hist_abs.begin(), s.hist_abs.end(), 0u);
   uint32_t* hr = s.hist_raw.data();
   uint32_t* ha = s.hist_abs.data();
-  if (with_abs) {
-    for (int64_t i = 0; i < n; ++i) {
-      ++hr[raw_key(x[i]) >> 21];
-      ++ha[abs_key(x[i]) >> 21];
-    }
-  } else {
-    for (int64_t i = 0; i < n; ++i) ++hr[raw_key(x[i]) >> 21];
-  }
+  for (int64_t i = 0; i < n; ++i) ++hr[raw_key(x[i]) >> 21];
+  // The |v| buckets (top 11 bits of |v|'s key, i.e. 0..1023) follow from the raw
+  // ones: positive v sits in raw bucket 1024 + j, negative v in 1023 - j.
+  if (with_abs)
+    for (uint32_t j = 0; j < 1024; ++j) ha[j] = hr[1024 + j] + hr[1023 - j];
   // Bucket and rank within it for each wanted (histogram, rank).
   const int64_t ranks[4] = {i50, i75, i50, i75};
   uint32_t bucket[4];
@@ -213,74 +209,118 @@ void write_stats(double* out, int64_t n, double mean, double m2, double m4, doub
   out[6] = var;
 }
 
+// One row: the moments in two vectorised passes (pass 1: sums, extrema and NaN
+// count; pass 2: central moments of raw, abs and sq), then the percentiles.
+template <class T>
+inline __attribute__((always_inline)) void row_kernel(const T* x, int64_t n, int64_t i50, int64_t i75,
+                                                      std::vector<T>& buf, RadixScratch& scratch, double* o) {
+  const double nd = static_cast<double>(n);
+  // Pass 1 in two vectorisable loops: float64 sums, then float extrema.
+  double s_raw = 0, s_abs = 0, s_sq = 0;
+#pragma omp simd reduction(+ : s_raw, s_abs, s_sq)
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = static_cast<double>(x[i]);
+    s_raw += v;
+    s_abs += std::fabs(v);
+    s_sq += v * v;
+  }
+  if (std::isnan(s_raw) || std::isnan(s_sq)) {
+    bool nan = false;
+    for (int64_t i = 0; i < n && !nan; ++i) nan = std::isnan(x[i]);
+    if (nan) {  // a NaN in the row (a diverged network): every statistic is NaN
+      std::fill(o, o + 21, std::nan(""));
+      return;
+    }
+  }
+  T mn = x[0], mx = x[0], amn = std::fabs(x[0]), amx = amn;
+#pragma omp simd reduction(min : mn, amn) reduction(max : mx, amx)
+  for (int64_t i = 0; i < n; ++i) {
+    const T a = std::fabs(x[i]);
+    mn = std::min(mn, x[i]);
+    mx = std::max(mx, x[i]);
+    amn = std::min(amn, a);
+    amx = std::max(amx, a);
+  }
+  const double mu_r = s_raw / nd, mu_a = s_abs / nd, mu_q = s_sq / nd;
+  double r2 = 0, r4 = 0, a2 = 0, a4 = 0, q2 = 0, q4 = 0, qq = 0;
+  if (mn >= 0) {  // no negative value: abs is raw, so half the work
+#pragma omp simd reduction(+ : r2, r4, q2, q4, qq)
+    for (int64_t i = 0; i < n; ++i) {
+      const double v = static_cast<double>(x[i]);
+      const double q = v * v;
+      const double dr = v - mu_r, dq = q - mu_q;
+      const double dr2 = dr * dr, dq2 = dq * dq;
+      r2 += dr2;
+      r4 += dr2 * dr2;
+      q2 += dq2;
+      q4 += dq2 * dq2;
+      qq += q * q;
+    }
+    a2 = r2;
+    a4 = r4;
+  } else {
+#pragma omp simd reduction(+ : r2, r4, a2, a4, q2, q4, qq)
+    for (int64_t i = 0; i < n; ++i) {
+      const double v = static_cast<double>(x[i]);
+      const double q = v * v;
+      const double dr = v - mu_r, da = std::fabs(v) - mu_a, dq = q - mu_q;
+      const double dr2 = dr * dr, da2 = da * da, dq2 = dq * dq;
+      r2 += dr2;
+      r4 += dr2 * dr2;
+      a2 += da2;
+      a4 += da2 * da2;
+      q2 += dq2;
+      q4 += dq2 * dq2;
+      qq += q * q;
+    }
+  }
+  double med_r, q3_r, med_a, q3_a;
+  if constexpr (std::is_same<T, float>::value) {
+    double p[4];
+    radix_percentiles(x, n, i50, i75, mn < 0, scratch, p);
+    med_r = p[0];
+    q3_r = p[1];
+    med_a = mn < 0 ? p[2] : med_r;
+    q3_a = mn < 0 ? p[3] : q3_r;
+  } else {
+    std::copy(x, x + n, buf.begin());
+    std::tie(med_r, q3_r) = median_q3(buf, i50, i75);
+    med_a = med_r;
+    q3_a = q3_r;
+    if (mn < 0) {
+      for (int64_t i = 0; i < n; ++i) buf[static_cast<std::size_t>(i)] = x[i] < 0 ? -x[i] : x[i];
+      std::tie(med_a, q3_a) = median_q3(buf, i50, i75);
+    }
+  }
+  const double norm = std::sqrt(s_sq);
+  write_stats(o, n, mu_a, a2, a4, norm, med_a, q3_a, amn == amx);
+  write_stats(o + 7, n, mu_r, r2, r4, norm, med_r, q3_r, mn == mx);
+  write_stats(o + 14, n, mu_q, q2, q4, std::sqrt(qq), med_a * med_a, q3_a * q3_a, amn == amx);
+}
+
+// Compiled for AVX2 and for the baseline; the loader picks one per CPU.
+__attribute__((target_clones("avx2", "default"))) void row_kernel_float(const float* x, int64_t n, int64_t i50,
+                                                                       int64_t i75, std::vector<float>& buf,
+                                                                       RadixScratch& scratch, double* o) {
+  row_kernel(x, n, i50, i75, buf, scratch, o);
+}
+__attribute__((target_clones("avx2", "default"))) void row_kernel_double(const double* x, int64_t n, int64_t i50,
+                                                                        int64_t i75, std::vector<double>& buf,
+                                                                        RadixScratch& scratch, double* o) {
+  row_kernel(x, n, i50, i75, buf, scratch, o);
+}
+
 template <class T>
 void fused_rows(const T* data, int64_t rows, int64_t n, double* out) {
   const int64_t i50 = percentile_index(n, 50), i75 = percentile_index(n, 75);
-  const double nd = static_cast<double>(n);
   at::parallel_for(0, rows, 1, [&](int64_t begin, int64_t end) {
     std::vector<T> buf(std::is_same<T, float>::value ? 0 : static_cast<std::size_t>(n));
     RadixScratch scratch;
     for (int64_t r = begin; r < end; ++r) {
-      const T* x = data + r * n;
-      double s_raw = 0, s_abs = 0, s_sq = 0;
-      int64_t nans = 0;
-      T mn = x[0], mx = x[0], amn = x[0] < 0 ? -x[0] : x[0], amx = amn;
-#pragma omp simd reduction(+ : s_raw, s_abs, s_sq, nans) reduction(min : mn, amn) reduction(max : mx, amx)
-      for (int64_t i = 0; i < n; ++i) {
-        const double v = static_cast<double>(x[i]);
-        const T a = x[i] < 0 ? -x[i] : x[i];
-        s_raw += v;
-        s_abs += static_cast<double>(a);
-        s_sq += v * v;
-        nans += x[i] != x[i];
-        mn = x[i] < mn ? x[i] : mn;
-        mx = x[i] > mx ? x[i] : mx;
-        amn = a < amn ? a : amn;
-        amx = a > amx ? a : amx;
-      }
-      double* o = out + r * 21;
-      if (nans > 0) {  // a NaN in the row (a diverged network): every statistic is NaN
-        std::fill(o, o + 21, std::nan(""));
-        continue;
-      }
-      const double mu_r = s_raw / nd, mu_a = s_abs / nd, mu_q = s_sq / nd;
-      double r2 = 0, r4 = 0, a2 = 0, a4 = 0, q2 = 0, q4 = 0, qq = 0;
-#pragma omp simd reduction(+ : r2, r4, a2, a4, q2, q4, qq)
-      for (int64_t i = 0; i < n; ++i) {
-        const double v = static_cast<double>(x[i]);
-        const double q = v * v;
-        const double dr = v - mu_r, da = std::fabs(v) - mu_a, dq = q - mu_q;
-        const double dr2 = dr * dr, da2 = da * da, dq2 = dq * dq;
-        r2 += dr2;
-        r4 += dr2 * dr2;
-        a2 += da2;
-        a4 += da2 * da2;
-        q2 += dq2;
-        q4 += dq2 * dq2;
-        qq += q * q;
-      }
-      double med_r, q3_r, med_a, q3_a;
-      if constexpr (std::is_same<T, float>::value) {
-        double p[4];
-        radix_percentiles(x, n, i50, i75, mn < 0, scratch, p);
-        med_r = p[0];
-        q3_r = p[1];
-        med_a = mn < 0 ? p[2] : med_r;
-        q3_a = mn < 0 ? p[3] : q3_r;
-      } else {
-        std::copy(x, x + n, buf.begin());
-        std::tie(med_r, q3_r) = median_q3(buf, i50, i75);
-        med_a = med_r;
-        q3_a = q3_r;
-        if (mn < 0) {
-          for (int64_t i = 0; i < n; ++i) buf[static_cast<std::size_t>(i)] = x[i] < 0 ? -x[i] : x[i];
-          std::tie(med_a, q3_a) = median_q3(buf, i50, i75);
-        }
-      }
-      const double norm = std::sqrt(s_sq);
-      write_stats(o, n, mu_a, a2, a4, norm, med_a, q3_a, amn == amx);
-      write_stats(o + 7, n, mu_r, r2, r4, norm, med_r, q3_r, mn == mx);
-      write_stats(o + 14, n, mu_q, q2, q4, std::sqrt(qq), med_a * med_a, q3_a * q3_a, amn == amx);
+      if constexpr (std::is_same<T, float>::value)
+        row_kernel_float(data + r * n, n, i50, i75, buf, scratch, out + r * 21);
+      else
+        row_kernel_double(data + r * n, n, i50, i75, buf, scratch, out + r * 21);
     }
   });
 }
