@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <torch/cuda.h>
 #include <torch/torch.h>
 #include <unistd.h>
 
@@ -210,6 +211,25 @@ TEST(Recorder, FeedbackPathOfALinearFaLayerIsConstantOverTraining) {
   // softmax gradient sums to zero over classes.) ReLU layers' values move.
   auto conv = values(t.path() / "fw" / "observables" / "full.csv", "conv2");
   EXPECT_GT(std::fabs(conv.back() - conv.front()), 1e-6);
+}
+
+TEST(Recorder, CudaStreamsMatchCpuStreams) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  TempDir t;
+  Config c = small_config({"observables.parameters.points=3", "schedule.parameters.epochs=1"});
+  Config g = small_config({"observables.parameters.points=3", "schedule.parameters.epochs=1", "run.parameters.device=cuda"});
+  ASSERT_EQ(quiet_train(c, t.path() / "cpu").status, "finished");
+  ASSERT_EQ(quiet_train(g, t.path() / "gpu").status, "finished");
+  auto a = rows_of(t.path() / "cpu" / "observables" / "full.csv");
+  auto b = rows_of(t.path() / "gpu" / "observables" / "full.csv");
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a[i][7], b[i][7]);
+    if (a[i][2] != "0") continue;  // at initialisation the networks are identical
+    const double x = std::stod(a[i][8]), y = std::stod(b[i][8]);
+    if (std::isnan(x)) EXPECT_TRUE(std::isnan(y)) << a[i][7];
+    else EXPECT_NEAR(x, y, 1e-3 * std::max(1.0, std::fabs(x))) << a[i][5] << " " << a[i][7];
+  }
 }
 
 TEST(Recorder, KillNineLeavesEveryStreamParseableAndTheLastRecordWhole) {

@@ -5,6 +5,7 @@
 #include "observables/statistics.h"
 
 #include <gtest/gtest.h>
+#include <torch/cuda.h>
 #include <torch/torch.h>
 #include <yaml-cpp/yaml.h>
 
@@ -112,6 +113,16 @@ TEST(FunctionStatistics, RowWithNaNIsAllNaN) {
   torch::Tensor s = function_statistics(v);
   EXPECT_TRUE(s[1].isnan().all().item<bool>());
   EXPECT_TRUE(s[0].isfinite().all().item<bool>());
+}
+
+TEST(FunctionStatistics, CudaOpChainMatchesTheCpuKernel) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  torch::manual_seed(4);
+  torch::Tensor v = torch::cat({torch::randn({5, 777}), torch::randn({2, 777}).relu()});
+  torch::Tensor cpu = function_statistics(v);
+  torch::Tensor gpu = function_statistics(v.cuda());
+  EXPECT_TRUE(gpu.is_cuda());
+  EXPECT_TRUE(torch::allclose(gpu.cpu().nan_to_num(), cpu.nan_to_num(), 1e-10, 1e-12));
 }
 
 TEST(SampleMeter, ChunksGiveTheWholeSetsMeanAndMedian) {
