@@ -180,6 +180,9 @@ void add_stats(CLI::App& app, std::function<int()>& action) {
 
 }  // namespace
 
+void add_classify(CLI::App& app, std::function<int()>& action);
+void add_identify(CLI::App& app, std::function<int()>& action);
+
 int run_cli(int argc, char** argv) {
   CLI::App app{"lrid: identify learning rules from neural-network observables"};
   app.set_version_flag("--version", std::string(version()) + " (" + git_commit() + ")");
@@ -189,6 +192,8 @@ int run_cli(int argc, char** argv) {
   add_info(app, action);
   add_layers(app, action);
   add_stats(app, action);
+  add_classify(app, action);
+  add_identify(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
