@@ -107,6 +107,7 @@ class TreeBuilder {
     const size_t n = static_cast<size_t>(data.n), c = static_cast<size_t>(data.c);
     weight_.resize(n);
     samples_.reserve(n);
+    right_samples_.resize(n);
     keys_.resize(n);
     features_.resize(static_cast<size_t>(data.d));
     constant_features_.resize(static_cast<size_t>(data.d));
@@ -183,21 +184,24 @@ class TreeBuilder {
       tree.left.push_back(-1);
       tree.right.push_back(-1);
 
-      // Partition the node's samples (left: rank <= rank_left), counting the left class weights.
+      // Stable partition of the node's samples (left: rank <= rank_left), counting
+      // the left class weights. Stable keeps each node's samples in increasing
+      // order, so the rank gathers of the split search walk memory forwards.
       const uint32_t* rank = data_.rank.data() + static_cast<int64_t>(split.feature) * n;
       std::fill(left_.begin(), left_.end(), 0.0);
       double w_left = 0;
-      int32_t i = e.start, j = e.end;
-      while (i < j) {
-        const int32_t s = samples_[i];
+      int32_t i = e.start, n_right = 0;
+      for (int32_t k = e.start; k < e.end; ++k) {
+        const int32_t s = samples_[k];
         if (rank[s] <= split.rank_left) {
           left_[data_.y[s]] += weight_[s];
           w_left += weight_[s];
-          ++i;
+          samples_[i++] = s;
         } else {
-          std::swap(samples_[i], samples_[--j]);
+          right_samples_[n_right++] = s;
         }
       }
+      std::copy(right_samples_.begin(), right_samples_.begin() + n_right, samples_.begin() + i);
       const double w_right = w - w_left;
       for (int64_t k = 0; k < c; ++k) totals_[k] -= left_[k];  // now the right class weights
       importances[split.feature] += w * impurity - w_left * gini(left_.data(), w_left) -
@@ -350,6 +354,7 @@ class TreeBuilder {
   std::mt19937_64 rng_;
   std::vector<double> weight_;       // [n] bootstrap counts
   std::vector<int32_t> samples_;     // samples with weight > 0, partitioned node by node
+  std::vector<int32_t> right_samples_;  // [n] scratch of the partition
   std::vector<uint64_t> keys_;       // [n] (rank << 32 | sample) of the node
   std::vector<int32_t> features_;    // [d] sklearn's feature order (known constants first)
   std::vector<int32_t> constant_features_;  // [d]
