@@ -4,6 +4,11 @@
 // LinearSVC's defaults. liblinear 2.3.0 has no max_iter parameter: its dual
 // coordinate-descent solver (solve_l2r_l1l2_svc) hard-codes max_iter = 1000 outer
 // iterations, which is LinearSVC's default cap, so "at most 1000 iterations" holds.
+// Stopping at the cap is silent here (liblinear's warning goes to the no-op printer;
+// scikit-learn would raise a ConvergenceWarning); large C on unscaled data hits it.
+// Beyond the cap, the one known difference from LinearSVC is the coordinate shuffle:
+// liblinear uses rand() (seeded with `seed` before each train), scikit-learn its own
+// RNG, so models agree to the solver tolerance rather than bit for bit.
 //
 // Decision values: x · coef^T + intercept. With two classes liblinear has one decision
 // value f (f > 0 means class 1); decision_function then returns [-f, f] so that argmax
