@@ -111,7 +111,8 @@ TEST(Conv1dMlpInit, GlorotUniformBoundsAndZeroBiases) {
 // Logits by explicit loops (double): conv 'valid' with stride, ReLU, pooling,
 // time-major flatten, linear.
 torch::Tensor loop_logits(const torch::Tensor& x_, const Conv1dMlpNet& net, int64_t stride, const std::string& pooling) {
-  auto x = x_.to(torch::kFloat64).accessor<double, 3>();
+  torch::Tensor X = x_.to(torch::kFloat64);
+  auto x = X.accessor<double, 3>();
   torch::Tensor W = net->conv->weight.detach().to(torch::kFloat64), b = net->conv->bias.detach().to(torch::kFloat64);
   torch::Tensor V = net->fc->weight.detach().to(torch::kFloat64), c = net->fc->bias.detach().to(torch::kFloat64);
   auto w = W.accessor<double, 3>();
@@ -271,6 +272,7 @@ TEST(Conv1dMlpTrain, DeterministicForASeed) {
   // Different seeds also give different initial weights (not only shuffles).
   Conv1dMlp i1(o), i2(o);
   i1.initialize(21, 5, 3);
+  i2.initialize(21, 5, 3);
   o.seed = 101;
   Conv1dMlp i3(o);
   i3.initialize(21, 5, 3);
@@ -279,7 +281,8 @@ TEST(Conv1dMlpTrain, DeterministicForASeed) {
 }
 
 TEST(Conv1dMlpValidate, RejectsBadOptionsAndData) {
-  auto [x, y] = synthetic(10, 1);  // n = 30, T = 21
+  torch::Tensor x, y;  // n = 30, T = 21 (not a structured binding: the lambda captures them)
+  std::tie(x, y) = synthetic(10, 1);
   Conv1dMlpOptions ok = opts(4, 2, 1, "avg");
   ok.batch_size = 30;
   ok.epochs = 1;
