@@ -245,6 +245,7 @@ TEST(Conv1dMlpTrain, LearnsSeparableTrajectoryTask) {
     EXPECT_EQ(pred.scalar_type(), torch::kInt64);
     const double acc = pred.eq(yte).to(torch::kFloat64).mean().item<double>();
     EXPECT_GT(acc, 0.9) << pooling << " k=" << k << " s=" << s;
+    RecordProperty("test_accuracy_" + pooling, std::to_string(acc));
   }
 }
 
