@@ -14,6 +14,8 @@
 // parameter tensors) with Adam (0.9, 0.999, 1e-8) at a constant learning rate;
 // the rows are reshuffled every epoch (seeded) and the last incomplete batch
 // is dropped. Everything is float32 on the CPU and deterministic for a seed.
+// The convolution runs as im2col (unfold) + one GEMM on the [B, T, C] layout,
+// with the parameters of a torch::nn::Conv1d (weight [F, C, k], bias [F]).
 #pragma once
 #include <torch/nn/module.h>
 #include <torch/nn/modules/conv.h>
@@ -100,6 +102,8 @@ class Conv1dMlp {
   torch::Tensor predict_proba(const torch::Tensor& x) const;  // float64 [n, K], softmax
   torch::Tensor predict(const torch::Tensor& x) const;        // int64 [n], argmax
 
+  // The options, the input shape and the weights (not the Adam state): a
+  // loaded classifier predicts exactly as the saved one; fit starts afresh.
   void save(torch::serialize::OutputArchive& archive) const;
   void load(torch::serialize::InputArchive& archive);
 
