@@ -12,11 +12,14 @@
 
 namespace lrid::testing {
 
-// rows_per_rule rows for each rule; observables: the 24 admissible ones; the
-// informative ones carry slope (rule index) * signal; others are pure noise.
+// rows_per_rule rows for each rule; observables: the 24 admissible ones; others
+// are pure noise. graded: every informative observable carries slope
+// (rule index) * signal (classes ordered along one direction: not linearly
+// separable one-vs-rest); otherwise rule r raises only informative[r % size]
+// by signal (linearly separable).
 inline TrajectoryDataset synthetic_trajectories(int64_t rows_per_rule, const std::vector<std::string>& rules,
                                                 const std::vector<std::string>& informative, double signal,
-                                                uint64_t seed, int64_t time_points = 21) {
+                                                uint64_t seed, int64_t time_points = 21, bool graded = true) {
   TrajectoryDataset d;
   d.obs_keys = admissible_observables();
   const int64_t k = static_cast<int64_t>(d.obs_keys.size());
@@ -30,9 +33,12 @@ inline TrajectoryDataset synthetic_trajectories(int64_t rows_per_rule, const std
   for (int64_t i = 0; i < n; ++i) {
     const int64_t r = i % static_cast<int64_t>(rules.size());
     d.y.push_back(rules[static_cast<std::size_t>(r)]);
-    for (const auto& name : informative) {
-      const auto j = std::find(d.obs_keys.begin(), d.obs_keys.end(), name) - d.obs_keys.begin();
-      d.x[i].select(1, j) += ramp * static_cast<float>(signal * static_cast<double>(r));
+    for (std::size_t m = 0; m < informative.size(); ++m) {
+      const auto j = std::find(d.obs_keys.begin(), d.obs_keys.end(), informative[m]) - d.obs_keys.begin();
+      if (graded)
+        d.x[i].select(1, j) += ramp * static_cast<float>(signal * static_cast<double>(r));
+      else if (static_cast<int64_t>(m) == r % static_cast<int64_t>(informative.size()))
+        d.x[i].select(1, j) += ramp * static_cast<float>(signal);
     }
     d.x_cat[i].select(1, i % 3).fill_(1.0f);
     layer.strings.push_back(fmt::format("layer{}", i % 3));

@@ -30,7 +30,7 @@ ProtocolOptions quick(const std::string& classifier) {
 }
 
 TEST(Protocol, RandomForestFindsTheInformativeObservable) {
-  TrajectoryDataset d = testing::synthetic_trajectories(40, kRules, {"actraw_median"}, 0.8, 11);
+  TrajectoryDataset d = testing::synthetic_trajectories(40, kRules, {"actraw_median"}, 5.0, 11);
   ProtocolOptions o = quick("rf");
   o.set["n_estimators"] = {"50"};
   ProtocolResult r = run_protocol(d, o);
@@ -57,7 +57,8 @@ TEST(Protocol, NoSignalStaysNearChance) {
 }
 
 TEST(Protocol, SvmGridSearchAndConv1d) {
-  TrajectoryDataset d = testing::synthetic_trajectories(30, kRules, {"weightraw_mean", "gradavgraw_id"}, 0.8, 13);
+  TrajectoryDataset d = testing::synthetic_trajectories(
+      30, kRules, {"weightraw_mean", "gradavgraw_id", "actabs_median", "weightsq_mean"}, 3.0, 13, 21, false);
   ProtocolResult s = run_protocol(d, quick("svm"));
   EXPECT_GT(s.accuracy_mean, 0.9);
   EXPECT_EQ(s.grid.size(), 4u);  // fast: C {1, 50, 5000} + pca 20 x C 1

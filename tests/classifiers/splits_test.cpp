@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <random>
 #include <set>
 
 #include "core/errors.h"
@@ -15,10 +17,10 @@ std::vector<int64_t> labels_of(const std::vector<int64_t>& counts) {
   std::vector<int64_t> l;
   for (std::size_t c = 0; c < counts.size(); ++c)
     for (int64_t i = 0; i < counts[c]; ++i) l.push_back(static_cast<int64_t>(c));
-  // interleave deterministically so classes are not contiguous
-  std::vector<int64_t> out;
-  for (std::size_t i = 0; i < l.size(); ++i) out.push_back(l[(i * 7) % l.size()]);
-  return out;
+  // shuffle deterministically so classes are not contiguous
+  std::mt19937 rng(3);
+  std::shuffle(l.begin(), l.end(), rng);
+  return l;
 }
 
 TEST(BalancedSplits, PerClassCountsFromTheSmallestClassAndDisjoint) {
