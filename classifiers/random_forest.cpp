@@ -589,6 +589,7 @@ void RandomForest::load(torch::serialize::InputArchive& archive) {
   o.n_jobs = op[7];
   o.validate();
   const int64_t d = shape[0].item<int64_t>(), c = shape[1].item<int64_t>();
+  if (d < 1 || c < 1) throw IoError(fmt::format("random_forest load: bad shape [{}, {}]", d, c));
   const torch::Tensor node_offsets = read("node_offsets", torch::kInt64), leaf_offsets = read("leaf_offsets", torch::kInt64);
   const torch::Tensor feature = read("feature", torch::kInt32), threshold = read("threshold", torch::kFloat64);
   const torch::Tensor left = read("left", torch::kInt32), right = read("right", torch::kInt32);
