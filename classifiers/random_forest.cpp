@@ -27,7 +27,7 @@ namespace {
 
 constexpr double kEpsilon = std::numeric_limits<double>::epsilon();  // sklearn's purity test
 // Bin by rank when the node's rank range is at most this many times its sample count.
-constexpr int64_t kHistogramFactor = 4;
+constexpr int64_t kHistogramFactor = 16;
 // Largest rank-bin table (distinct values x classes, doubles) a thread may hold; beyond it, always sort.
 constexpr int64_t kMaxHistogramCells = int64_t{1} << 22;
 
