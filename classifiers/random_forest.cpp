@@ -27,7 +27,9 @@ namespace {
 
 constexpr double kEpsilon = std::numeric_limits<double>::epsilon();  // sklearn's purity test
 // Bin by rank when the node's rank range is at most this many times its sample count.
-constexpr int64_t kHistogramFactor = 4;
+constexpr int64_t kHistogramFactor = 16;
+// Largest rank-bin table (distinct values x classes, doubles) a thread may hold; beyond it, always sort.
+constexpr int64_t kMaxHistogramCells = int64_t{1} << 22;
 
 int64_t max_features_code(const std::string& mode) {
   if (mode == "sqrt") return 0;
@@ -111,8 +113,10 @@ class TreeBuilder {
     keys_.resize(n);
     features_.resize(static_cast<size_t>(data.d));
     constant_features_.resize(static_cast<size_t>(data.d));
-    hist_n_.assign(static_cast<size_t>(data.max_distinct), 0);
-    hist_w_.assign(static_cast<size_t>(data.max_distinct) * c, 0.0);
+    if (data.max_distinct * data.c <= kMaxHistogramCells) {
+      hist_n_.assign(static_cast<size_t>(data.max_distinct), 0);
+      hist_w_.assign(static_cast<size_t>(data.max_distinct) * c, 0.0);
+    }
     totals_.resize(c);
     left_.resize(c);
   }
@@ -306,7 +310,7 @@ class TreeBuilder {
     };
 
     const int64_t range = static_cast<int64_t>(rmax - rmin) + 1;
-    if (range <= kHistogramFactor * n_node) {
+    if (!hist_n_.empty() && range <= kHistogramFactor * n_node) {
       // Bin class weights by rank; empty bins are skipped, used bins cleared as read.
       int32_t* hist_n = hist_n_.data();
       double* hist_w = hist_w_.data();
@@ -358,7 +362,7 @@ class TreeBuilder {
   std::vector<uint64_t> keys_;       // [n] (rank << 32 | sample) of the node
   std::vector<int32_t> features_;    // [d] sklearn's feature order (known constants first)
   std::vector<int32_t> constant_features_;  // [d]
-  std::vector<int32_t> hist_n_;      // [max_distinct] samples per rank bin
+  std::vector<int32_t> hist_n_;      // [max_distinct] samples per rank bin (empty: never bin)
   std::vector<double> hist_w_;       // [max_distinct, c] class weights per rank bin
   std::vector<double> totals_, left_;  // [c]
   std::vector<StackEntry> stack_;
@@ -589,6 +593,7 @@ void RandomForest::load(torch::serialize::InputArchive& archive) {
   o.n_jobs = op[7];
   o.validate();
   const int64_t d = shape[0].item<int64_t>(), c = shape[1].item<int64_t>();
+  if (d < 1 || c < 1) throw IoError(fmt::format("random_forest load: bad shape [{}, {}]", d, c));
   const torch::Tensor node_offsets = read("node_offsets", torch::kInt64), leaf_offsets = read("leaf_offsets", torch::kInt64);
   const torch::Tensor feature = read("feature", torch::kInt32), threshold = read("threshold", torch::kFloat64);
   const torch::Tensor left = read("left", torch::kInt32), right = read("right", torch::kInt32);
