@@ -261,9 +261,11 @@ TrajectoryDataset read_dataset(const std::string& path) {
     H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_name, &names);
     for (const auto& n : names) d.meta[n] = read_meta_column(group, n, path);
   }
-  const int nattr = H5Aget_num_attrs(file);
+  Handle root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
+  H5O_info_t info;
+  const int nattr = H5Oget_info(root, &info) >= 0 ? static_cast<int>(info.num_attrs) : 0;
   for (int i = 0; i < nattr; ++i) {
-    Handle attr(H5Aopen_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, static_cast<hsize_t>(i), H5P_DEFAULT, H5P_DEFAULT),
+    Handle attr(H5Aopen_by_idx(root, ".", H5_INDEX_NAME, H5_ITER_INC, static_cast<hsize_t>(i), H5P_DEFAULT, H5P_DEFAULT),
                 H5Aclose);
     char name[256];
     H5Aget_name(attr, sizeof name, name);
@@ -308,7 +310,8 @@ void write_dataset(const std::string& path, const TrajectoryDataset& d) {
       if (col.kind == MetaColumn::Kind::kReal)
         write_numeric(group, name, col.reals.data(), n, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, path);
     }
-    for (const auto& [k, v] : d.attributes) write_attribute(file, k, v);
+    Handle root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
+    for (const auto& [k, v] : d.attributes) write_attribute(root, k, v);
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
