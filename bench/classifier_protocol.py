@@ -30,8 +30,8 @@ def synthetic(rows_per_rule, seed=0, T=21, K=24):
     y = np.array([RULES[i % 4] for i in range(n)])
     ramp = np.linspace(0, 1, T, dtype=np.float32)
     for i in range(n):
-        X[i, :, 3] += 0.4 * (i % 4) * ramp
-        X[i, :, 15] -= 0.3 * (i % 4) * ramp
+        X[i, :, 3] += 1.5 * (i % 4) * ramp
+        X[i, :, 15] -= 1.0 * (i % 4) * ramp
     cat = np.zeros((n, T, 3), np.float32)
     cat[np.arange(n), :, np.arange(n) % 3] = 1
     return X, cat, y
