@@ -9,6 +9,7 @@
 
 #include "classifiers/protocol.h"
 #include "classifiers/saved_classifier.h"
+#include "observables/dataset_builder.h"
 #include "core/cli.h"
 #include "core/errors.h"
 #include "core/run_dir.h"
@@ -116,6 +117,50 @@ void add_identify(CLI::App& app, std::function<int()>& action) {
         std::cerr << fmt::format("{} of {} rows carry a known rule label: {:.4f} identified correctly\n", known,
                                  data.rows(), static_cast<double>(correct) / static_cast<double>(known));
       if (!out.empty()) write_file_atomic(out, table);
+      return 0;
+    };
+  });
+}
+
+}  // namespace lrid
+
+namespace lrid {
+
+// `lrid dataset build RUN_DIR... -o dataset.h5` and `lrid dataset info FILE`.
+void add_dataset(CLI::App& app, std::function<int()>& action) {
+  auto* cmd = app.add_subcommand("dataset", "collate runs into a trajectory dataset, or summarise one");
+  cmd->require_subcommand(1);
+  auto* build = cmd->add_subcommand("build", "collate finished runs (sweep or run directories) into dataset.h5");
+  static std::vector<std::string> roots, conditions;
+  static std::string output, info_file;
+  static bool all45 = false;
+  build->add_option("dirs", roots, "sweep or run directories")->required();
+  build->add_option("--output,-o", output, "the dataset file to write (HDF5)")->required();
+  build->add_flag("--all45", all45, "keep all 45 observables (default: the 24 admissible)");
+  build->add_option("--conditions", conditions, "measurement conditions to include (default: all)")->delimiter(',');
+  build->callback([&action] {
+    action = [] {
+      DatasetBuildOptions o;
+      o.all45 = all45;
+      o.conditions = conditions;
+      DatasetBuildReport report;
+      TrajectoryDataset d = build_dataset(roots, o, &report);
+      write_dataset(output, d);
+      std::cout << fmt::format("{}: {} rows from {} of {} runs, T = {}, K = {}\n", output, d.rows(), report.runs_used,
+                               report.runs_found, d.time_points(), d.obs_keys.size());
+      if (!report.dropped_observables.empty())
+        std::cout << fmt::format("dropped {} observables that are not finite in every model of the original "
+                                 "(every skew and kurtosis, weightsq_norm, weightsq_var, act var, actsq_*); "
+                                 "--all45 keeps them\n", report.dropped_observables.size());
+      for (const auto& s : report.skipped) std::cout << "skipped " << s << "\n";
+      return 0;
+    };
+  });
+  auto* info = cmd->add_subcommand("info", "summarise a trajectory dataset");
+  info->add_option("file", info_file, "dataset (HDF5)")->required();
+  info->callback([&action] {
+    action = [] {
+      std::cout << dataset_summary(read_dataset(info_file));
       return 0;
     };
   });
