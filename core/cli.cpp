@@ -183,6 +183,7 @@ void add_stats(CLI::App& app, std::function<int()>& action) {
 void add_classify(CLI::App& app, std::function<int()>& action);
 void add_identify(CLI::App& app, std::function<int()>& action);
 void add_dataset(CLI::App& app, std::function<int()>& action);
+void add_sweep(CLI::App& app, std::function<int()>& action);
 
 int run_cli(int argc, char** argv) {
   CLI::App app{"lrid: identify learning rules from neural-network observables"};
@@ -195,6 +196,7 @@ int run_cli(int argc, char** argv) {
   add_stats(app, action);
   add_classify(app, action);
   add_identify(app, action);
+  add_sweep(app, action);
   add_dataset(app, action);
   try {
     app.parse(argc, argv);

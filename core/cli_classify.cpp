@@ -6,9 +6,11 @@
 #include <filesystem>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "classifiers/protocol.h"
 #include "classifiers/saved_classifier.h"
+#include "core/sweep.h"
 #include "observables/dataset_builder.h"
 #include "core/cli.h"
 #include "core/errors.h"
@@ -125,6 +127,46 @@ void add_identify(CLI::App& app, std::function<int()>& action) {
 }  // namespace lrid
 
 namespace lrid {
+
+// `lrid sweep CONFIG [key=value ...] [--jobs N] [--shard I/N] [--out DIR]`.
+void add_sweep(CLI::App& app, std::function<int()>& action) {
+  auto* cmd = app.add_subcommand("sweep", "run every run of a sweep grid (resumable, parallel, shardable)");
+  static std::string config, shard, out;
+  static std::vector<std::string> overrides;
+  static int64_t jobs = 0;
+  static bool quiet = false, dry = false;
+  cmd->add_option("config", config, "sweep file (YAML: base, grid, overrides, set)")->required();
+  cmd->add_option("overrides", overrides, "dotted overrides applied to every run");
+  cmd->add_option("--jobs,-j", jobs, "concurrent runs, one thread each (0: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--shard", shard, "I/N: run only runs i with i mod N = I (default: SLURM_ARRAY_TASK_ID/COUNT)");
+  cmd->add_option("--out,-o", out, "sweep directory (default: runs/<sweep name>)");
+  cmd->add_flag("--quiet,-q", quiet, "no progress output");
+  cmd->add_flag("--dry-run", dry, "list the runs and exit");
+  cmd->callback([&action] {
+    action = [] {
+      SweepPlan plan = load_sweep(config, overrides);
+      auto [i, n] = parse_shard(shard);
+      SweepOptions o;
+      o.jobs = jobs > 0 ? jobs : std::max<int64_t>(1, std::thread::hardware_concurrency());
+      o.shard = i;
+      o.shards = n;
+      o.progress = !quiet;
+      if (dry) {
+        for (std::size_t k = 0; k < plan.runs.size(); ++k)
+          if (static_cast<int64_t>(k) % n == i)
+            std::cout << plan.runs[k].name << "  " << fmt::format("{}", fmt::join(plan.runs[k].overrides, " ")) << "\n";
+        return 0;
+      }
+      fs::path dir = out.empty() ? fs::path("runs") / fs::path(config).stem() : fs::path(out);
+      SweepSummary s = run_sweep(plan, dir, o, fs::read_symlink("/proc/self/exe").string());
+      std::cout << fmt::format("sweep {} (shard {}/{}): {} finished, {} skipped (already finished), {} failed, {} "
+                               "diverged; wall time {:.1f} s\n",
+                               dir.string(), i, n, s.finished, s.skipped, s.failed, s.diverged, s.wall_time_s);
+      for (const auto& p : s.problems) std::cout << "  " << p << "\n";
+      return s.failed > 0 ? 1 : 0;
+    };
+  });
+}
 
 // `lrid dataset build RUN_DIR... -o dataset.h5` and `lrid dataset info FILE`.
 void add_dataset(CLI::App& app, std::function<int()>& action) {
