@@ -41,8 +41,13 @@ if [[ ! -f $VENV/.lrid-torch-$TORCH_VERSION ]]; then
   log "creating $VENV with torch==$TORCH_VERSION (several GB, once)"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q "torch==$TORCH_VERSION" numpy scipy scikit-learn h5py
+  "$VENV/bin/pip" install -q "torch==$TORCH_VERSION" numpy scipy scikit-learn h5py pandas
   touch "$VENV/.lrid-torch-$TORCH_VERSION"
+fi
+# Later additions to the reference tools (an existing venv gets them once).
+if ! "$VENV/bin/python" -c 'import pandas' 2>/dev/null; then
+  log "adding pandas to $VENV"
+  "$VENV/bin/pip" install -q pandas
 fi
 TORCH_CMAKE=$("$VENV/bin/python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
 
