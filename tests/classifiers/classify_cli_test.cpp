@@ -10,26 +10,15 @@
 #include "classifiers/trajectory_dataset.h"
 #include "core/run_dir.h"
 #include "test_paths.h"
+#include "test_util.h"
 
 namespace lrid {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code;
-  std::string out;
-};
-
-Result run(const std::string& args) {
-  std::string cmd = std::string(LRID_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using Result = test::CliResult;
+Result run(const std::string& args) { return test::run_lrid(args); }
 
 class ClassifyCli : public ::testing::Test {
  protected:

@@ -14,27 +14,14 @@
 #include "models/registry.h"
 #include "rules/rule.h"
 #include "test_paths.h"
+#include "test_util.h"
 
 namespace lrid {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            fmt::format("lrid_trainer_{}_{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-                        static_cast<long>(getpid()));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 Config small_config(std::vector<std::string> extra = {}) {
   std::vector<std::string> o = {"schedule.type=step", "schedule.parameters.epochs=2",

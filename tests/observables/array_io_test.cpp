@@ -13,6 +13,7 @@
 #include "core/errors.h"
 #include "core/run_dir.h"
 #include "test_paths.h"
+#include "test_util.h"
 
 namespace lrid {
 namespace {
@@ -23,20 +24,8 @@ fs::path tmp(const std::string& name) {
   return fs::temp_directory_path() / fmt::format("lrid_array_io_{}_{}", static_cast<long>(getpid()), name);
 }
 
-struct Result {
-  int code;
-  std::string out;
-};
-
-Result run(const std::string& args) {
-  std::string cmd = std::string(LRID_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using Result = test::CliResult;
+Result run(const std::string& args) { return test::run_lrid(args); }
 
 // A raw .npy with any descr/order, for the error cases.
 void write_raw_npy(const fs::path& p, const std::string& descr, bool fortran, const std::string& shape,

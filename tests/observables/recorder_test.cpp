@@ -28,27 +28,14 @@
 #include "observables/names.h"
 #include "rules/rule.h"
 #include "test_paths.h"
+#include "test_util.h"
 
 namespace lrid {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            fmt::format("lrid_recorder_{}_{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-                        static_cast<long>(getpid()));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 std::string good() { return std::string(LRID_SOURCE_DIR) + "/tests/fixtures/configs/good.yaml"; }
 

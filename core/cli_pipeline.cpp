@@ -1,4 +1,4 @@
-// `lrid classify` and `lrid identify`: the classifier stage from the command line.
+// Pipeline subcommands: `lrid classify`, `lrid identify`, `lrid sweep` and `lrid dataset`.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <torch/torch.h>
