@@ -94,11 +94,13 @@ void add_info(CLI::App& app, std::function<int()>& action) {
 void add_layers(CLI::App& app, std::function<int()>& action) {
   auto* cmd = app.add_subcommand("layers", "list an architecture's recordable layers");
   static std::string arch;
-  static int64_t input_size = 32, channels = 3, classes = 10;
+  static int64_t input_size = 32, channels = 3, classes = 10, projection = 0;
   cmd->add_option("architecture", arch, "architecture name")->required();
   cmd->add_option("--input-size", input_size, "input size");
   cmd->add_option("--channels", channels, "input channels");
   cmd->add_option("--classes", classes, "number of classes");
+  cmd->add_option("--projection-dim", projection, "the SimCLR network with this projection size (task simclr: 128)")
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([&action] {
     action = [] {
       ModelOptions o;
@@ -106,6 +108,7 @@ void add_layers(CLI::App& app, std::function<int()>& action) {
       o.input_size = input_size;
       o.in_channels = channels;
       o.num_classes = classes;
+      o.projection_dim = projection;
       Model m = build_model(o);
       for (const auto& l : m->layers())
         std::cout << fmt::format("{:>3} {:<28} {:<6} {:<5} W{}\n", l.index, l.name, position_name(l.position),

@@ -190,6 +190,20 @@ Batch BatchLoader::batch(int64_t epoch, int64_t index) const {
   torch::Tensor idx = torch::tensor(out.indices, torch::kInt64);
   out.labels = split_->labels().index_select(0, idx).to(torch::kInt64);
 
+  if (options_.views.enabled) {
+    // Two SimCLR views from the stored-size images; one generator serves both, view 1 first.
+    torch::Tensor raw = split_->images(out.indices);
+    resize_to_input(raw.slice(0, 0, 1), options_);  // validates dtype, rank and channels
+    raw = raw.to(torch::kFloat32).div_(255.0);
+    const uint64_t view_seed = mix_seed(mix_seed(mix_seed(seed_, kAugmentTag), static_cast<uint64_t>(augment_ ? epoch : 0)),
+                                        static_cast<uint64_t>(index));
+    at::Generator gen = at::detail::createCPUGenerator(view_seed);
+    torch::Tensor v1 = contrastive_view(raw, options_.input_size, options_.views, gen);
+    torch::Tensor v2 = contrastive_view(raw, options_.input_size, options_.views, gen);
+    out.images = normalise(torch::cat({v1, v2}, 0), options_);
+    out.labels = torch::cat({out.labels, out.labels}, 0);
+    return out;
+  }
   torch::Tensor x = resize_to_input(split_->images(out.indices), options_);  // [B, C, S, S]
   if (augment_) {
     const uint64_t aug_seed =

@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/contrastive_views.h"
 #include "core/datasets.h"
 
 namespace lrid {
@@ -21,11 +22,15 @@ struct AugmentOptions {
   bool hflip = false;           // random horizontal flip with p = 0.5
   std::vector<double> mean;     // per channel, on [0,1] pixel values; empty: no normalisation
   std::vector<double> stddev;
+  // SimCLR: every batch holds two augmented views of each image (view 1 first),
+  // in place of the crop/flip above; also on splits that are not augmented
+  // (evaluation), whose views are then those of epoch 0.
+  ViewOptions views;
 };
 
 struct Batch {
-  torch::Tensor images;  // float32 [B, C, input_size, input_size]
-  torch::Tensor labels;  // int64 [B]
+  torch::Tensor images;  // float32 [B, C, input_size, input_size]; [2B, ...] with views
+  torch::Tensor labels;  // int64 [B]; [2B] with views (the labels repeated)
   std::vector<int64_t> indices;  // dataset indices of the batch
 };
 

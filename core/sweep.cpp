@@ -61,8 +61,8 @@ SweepPlan load_sweep(const std::string& path, const std::vector<std::string>& cl
   if (!root.IsMap()) throw ConfigError(fmt::format("{}: a sweep file is a map with base, grid, overrides, set", path));
   for (const auto& kv : root) {
     const std::string k = kv.first.as<std::string>();
-    if (k != "base" && k != "grid" && k != "overrides" && k != "set")
-      throw ConfigError(fmt::format("{}:{}: unknown key '{}' (base, grid, overrides, set)", path,
+    if (k != "base" && k != "grid" && k != "overrides" && k != "set" && k != "exclude")
+      throw ConfigError(fmt::format("{}:{}: unknown key '{}' (base, grid, overrides, set, exclude)", path,
                                     kv.first.Mark().line + 1, k));
   }
   if (!root["base"] || !root["base"].IsScalar())
@@ -110,11 +110,49 @@ SweepPlan load_sweep(const std::string& path, const std::vector<std::string>& cl
         SweepRun n = r;
         n.name += (n.name.empty() ? "" : "_") + sanitize(short_key(key) + "-" + v);
         n.overrides.push_back(key + "=" + v);
+        n.values.emplace_back(key, v);
         auto it = per_value.find(key + "=" + v);
         if (it != per_value.end()) n.overrides.insert(n.overrides.end(), it->second.begin(), it->second.end());
         next.push_back(n);
       }
     runs = next;
+  }
+  // exclude: each entry maps grid keys to a value or a list of values; a run
+  // matching every key of an entry is left out.
+  if (root["exclude"]) {
+    if (!root["exclude"].IsSequence())
+      throw ConfigError(fmt::format("{}: 'exclude' must be a list of {{grid key: value(s)}} maps", path));
+    std::vector<std::map<std::string, std::vector<std::string>>> rules;
+    for (const auto& e : root["exclude"]) {
+      if (!e.IsMap() || e.size() == 0)
+        throw ConfigError(fmt::format("{}:{}: an exclude entry maps grid keys to values", path, e.Mark().line + 1));
+      std::map<std::string, std::vector<std::string>> rule;
+      for (const auto& kv : e) {
+        const std::string k = kv.first.as<std::string>();
+        if (std::none_of(axes.begin(), axes.end(), [&](const auto& a) { return a.first == k; }))
+          throw ConfigError(fmt::format("{}:{}: exclude key '{}' is not a grid key", path, kv.first.Mark().line + 1, k));
+        if (kv.second.IsSequence())
+          for (const auto& v : kv.second) rule[k].push_back(emit_flow(v));
+        else
+          rule[k].push_back(emit_flow(kv.second));
+      }
+      rules.push_back(rule);
+    }
+    std::vector<SweepRun> kept;
+    for (const auto& r : runs) {
+      bool out = false;
+      for (const auto& rule : rules) {
+        bool all = true;
+        for (const auto& [k, vals] : rule) {
+          auto it = std::find_if(r.values.begin(), r.values.end(), [&](const auto& kv) { return kv.first == k; });
+          all = all && it != r.values.end() && std::find(vals.begin(), vals.end(), it->second) != vals.end();
+        }
+        out = out || all;
+      }
+      if (!out) kept.push_back(r);
+    }
+    if (kept.empty()) throw ConfigError(fmt::format("{}: 'exclude' leaves no run", path));
+    runs = kept;
   }
   if (runs.size() == 1 && runs[0].name.empty()) runs[0].name = "run";
   std::map<std::string, int> seen;

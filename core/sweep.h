@@ -12,6 +12,8 @@
 //   overrides:                        # extra settings when a grid value is chosen
 //     rule.type=adam: {optimizer.type: adam, optimizer.parameters.lr: 0.001}
 //   set: {schedule.parameters.epochs: 1}   # applied to every run
+//   exclude:                          # grid points to leave out (every key must match;
+//     - {rule.type: adam, run.parameters.model_seed: [1, 2]}   # a list matches any value)
 // Run names join "<key>-<value>" per grid key, where <key> is the last dotted
 // component (or the section name for `*.type`), e.g. rule-adam_model_seed-2.
 #pragma once
@@ -26,6 +28,7 @@ namespace lrid {
 struct SweepRun {
   std::string name;
   std::vector<std::string> overrides;  // dotted key=value, applied to the base config
+  std::vector<std::pair<std::string, std::string>> values;  // grid key -> value (YAML flow text)
 };
 
 struct SweepPlan {

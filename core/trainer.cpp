@@ -172,7 +172,9 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
   const int64_t batch_size = run.get_int("batch_size");
 
   ImageData data = make_dataset(config.data.type, config.data.params);
+  auto task = make_task(config.task.type, config.task.params);
   AugmentOptions aug = augment_options(config.data.params, data.train->channels());
+  aug.views = task->views();
   BatchLoader train_loader(data.train, aug, batch_size, true, true, true, data_seed);
   BatchLoader test_loader(data.test, aug, run.get_int("eval_batch_size"), false, false, false, data_seed);
   if (train_loader.batches_per_epoch() < 1)
@@ -183,7 +185,7 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
   const FeedbackTraining fb = feedback_training(config.rule.type, config.rule.params);
   const int64_t angles_every = alignment_metrics_every(config.rule.type, config.rule.params);
   Model model = make_model(config.model.type, config.model.params, data.train->channels(),
-                           aug.input_size, data.num_classes, model_seed, rule);
+                           aug.input_size, data.num_classes, model_seed, rule, task->projection_dim());
   model->to(device);
   model->train();
 
@@ -193,7 +195,6 @@ TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainO
   if (ec) throw IoError(fmt::format("{}: cannot create run directory: {}", run_dir.string(), ec.message()));
   if (!existing) write_file_atomic(config_path, emit(config.to_yaml()) + "\n");
 
-  auto task = make_task(config.task.type, config.task.params);
   const int64_t spe = train_loader.batches_per_epoch();
   const double base_lr = base_learning_rate(config.optimizer.params, batch_size);
   LrSchedule schedule = make_schedule(config.schedule.type, config.schedule.params, base_lr, spe);

@@ -71,9 +71,11 @@ Model build_model(const ModelOptions& options) {
   if (starts_with(a, "alexnet") && !(options.dropout >= 0.0 && options.dropout < 1.0))
     throw ConfigError("model: dropout must be in [0, 1), got " + std::to_string(options.dropout));
 
-  if (starts_with(a, "resnet")) return make_resnet(options);
-  if (starts_with(a, "alexnet")) return make_alexnet(options);
-  return make_knet(options);
+  if (options.projection_dim < 0)
+    throw ConfigError("model: projection_dim must be >= 0, got " + std::to_string(options.projection_dim));
+  Model m = starts_with(a, "resnet") ? make_resnet(options) : starts_with(a, "alexnet") ? make_alexnet(options)
+                                                                                        : make_knet(options);
+  return options.projection_dim > 0 ? make_contrastive(m, options) : m;
 }
 
 }  // namespace lrid

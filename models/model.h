@@ -22,6 +22,10 @@ struct ModelOptions {
   double bn_eps = 1e-5;
   double dropout = 0.5;               // AlexNet fc6/fc7 dropout rate
   LayerRule rule;                     // credit assignment of every Conv2d and Linear
+  // > 0: the SimCLR network (learning-rules.md §10): the backbone without its
+  // final classifier, then the projection head head_contrastive/nl_0 (D -> D)
+  // and nl_1 (D -> projection_dim); forward() returns the head's output.
+  int64_t projection_dim = 0;
 };
 
 class ModelImpl : public torch::nn::Module {
@@ -55,6 +59,9 @@ using Model = std::shared_ptr<ModelImpl>;
 // Throws lrid::ConfigError for an unknown architecture or an input size the
 // architecture cannot take.
 Model build_model(const ModelOptions& options);
+// The SimCLR network around a supervised backbone built with the same options
+// (models/contrastive.cpp); build_model calls it when projection_dim > 0.
+Model make_contrastive(Model backbone, const ModelOptions& options);
 const std::vector<std::string>& architecture_names();
 
 }  // namespace lrid

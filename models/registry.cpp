@@ -41,7 +41,8 @@ const Registry<ModelFactory>& model_registry() {
 }
 
 Model make_model(const std::string& type, const Params& params, int64_t in_channels,
-                 int64_t input_size, int64_t num_classes, uint64_t seed, const LayerRule& rule) {
+                 int64_t input_size, int64_t num_classes, uint64_t seed, const LayerRule& rule,
+                 int64_t projection_dim) {
   ModelOptions o;
   o.architecture = model_registry().canonical(type, "model.type");
   o.in_channels = in_channels;
@@ -49,6 +50,7 @@ Model make_model(const std::string& type, const Params& params, int64_t in_chann
   o.num_classes = num_classes;
   o.seed = seed;
   o.rule = rule;
+  o.projection_dim = projection_dim;
   model_registry().at(o.architecture).factory(params, o);
   return build_model(o);
 }

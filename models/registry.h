@@ -16,6 +16,7 @@ double architecture_weight_decay(const std::string& architecture);
 
 // Builds the model of a `model` section for data with `in_channels`, `input_size`, `num_classes`.
 Model make_model(const std::string& type, const Params& params, int64_t in_channels,
-                 int64_t input_size, int64_t num_classes, uint64_t seed, const LayerRule& rule = {});
+                 int64_t input_size, int64_t num_classes, uint64_t seed, const LayerRule& rule = {},
+                 int64_t projection_dim = 0);
 
 }  // namespace lrid

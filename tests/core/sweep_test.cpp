@@ -13,6 +13,7 @@
 #include <random>
 #include <thread>
 
+#include "core/config.h"
 #include "core/errors.h"
 #include "core/run_dir.h"
 #include "observables/dataset_builder.h"
@@ -43,6 +44,36 @@ TEST(Sweep, ExpandsTheGridWithStableNamesAndPerValueOverrides) {
   EXPECT_FALSE(has(p.runs[0], "observables.parameters.gradavg_path=feedback"));
   EXPECT_TRUE(has(p.runs[1], "observables.parameters.points=5"));
   EXPECT_EQ(load_sweep(sweep_file("small.yaml")).runs[1].name, p.runs[1].name);
+}
+
+TEST(Sweep, ExcludeDropsGridPointsAndOverridesMayReplaceASection) {
+  const fs::path f = fs::temp_directory_path() / fmt::format("lrid_sweep_excl_{}.yaml", static_cast<long>(getpid()));
+  write_file_atomic(f, "base: " + sweep_file("../configs/good.yaml") +
+                           "\ngrid:\n  model.type: [knet, knetc4]\n  task.type: [supervised, simclr]\n"
+                           "  rule.type: [sgdm, fa, adam]\n"
+                           "overrides:\n  model.type=knetc4: {data: {type: synthetic, parameters: {num_classes: 3, "
+                           "image_size: 12, input_size: 12, train_size: 32, test_size: 16}}}\n"
+                           "exclude:\n  - {model.type: knetc4, task.type: simclr}\n  - {rule.type: [fa, adam], "
+                           "task.type: simclr}\n");
+  SweepPlan p = load_sweep(f.string());
+  // 2 x 2 x 3 = 12, minus knetc4 x simclr (3), minus knet x simclr x {fa, adam} (2).
+  ASSERT_EQ(p.runs.size(), 7u);
+  for (const auto& r : p.runs) {
+    EXPECT_EQ(r.name.find("model-knetc4_task-simclr"), std::string::npos) << r.name;
+    EXPECT_FALSE(r.name.find("task-simclr") != std::string::npos && r.name.find("rule-sgdm") == std::string::npos);
+  }
+  EXPECT_EQ(p.runs[0].name, "model-knet_task-supervised_rule-sgdm");
+  // The whole data section is replaced for knetc4 (good.yaml's 4 classes become 3).
+  const auto& c4 = p.runs.back();
+  EXPECT_NE(c4.name.find("knetc4"), std::string::npos);
+  EXPECT_EQ(load_config(p.base, c4.overrides).data.params.get_int("num_classes"), 3);
+  write_file_atomic(f, "base: " + sweep_file("../configs/good.yaml") +
+                           "\ngrid: {rule.type: [sgdm]}\nexclude:\n  - {model.type: knet}\n");
+  EXPECT_THROW(load_sweep(f.string()), ConfigError);  // not a grid key
+  write_file_atomic(f, "base: " + sweep_file("../configs/good.yaml") +
+                           "\ngrid: {rule.type: [sgdm]}\nexclude:\n  - {rule.type: sgdm}\n");
+  EXPECT_THROW(load_sweep(f.string()), ConfigError);  // nothing left
+  fs::remove(f);
 }
 
 TEST(Sweep, BadSweepFilesAndShards) {

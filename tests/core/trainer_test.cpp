@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "core/checkpoint.h"
 #include "core/errors.h"
@@ -131,6 +132,57 @@ TEST(Trainer, LearnsTheSyntheticTask) {
   TrainResult r = train(c, t.path() / "run", o);
   ASSERT_EQ(r.status, "finished");
   EXPECT_GT(r.test_accuracy, 0.6);  // chance is 0.25
+}
+
+// Train-split loss rows of metrics.csv, in order.
+std::vector<double> train_losses(const fs::path& run_dir) {
+  std::istringstream in(read_file(run_dir / "metrics.csv"));
+  std::string line;
+  std::vector<double> out;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+    if (f.size() > 3 && f[2] == "train") out.push_back(std::stod(f[3]));
+  }
+  return out;
+}
+
+TEST(Trainer, SimclrLearnsRecordsTheHeadAndResumesExactly) {
+  TempDir t;
+  TrainOptions o;
+  o.progress = false;
+  for (const char* rule : {"sgdm", "fa"}) {
+    Config c = small_config({"task.type=simclr", std::string("rule.type=") + rule, "data.parameters.channels=3",
+                             "data.parameters.normalize=false", "observables.parameters.points=3",
+                             "observables.parameters.probe_size=16"});
+    fs::path full = t.path() / (std::string(rule) + "_full"), cut = t.path() / (std::string(rule) + "_cut");
+    ASSERT_EQ(train(c, full, o).status, "finished");
+    const std::string stream = read_file(full / "observables" / "full.csv");
+    EXPECT_NE(stream.find(",head_contrastive/nl_0,deep,"), std::string::npos);
+    EXPECT_NE(stream.find(",head_contrastive/nl_1,deep,"), std::string::npos);
+    EXPECT_EQ(stream.find(",fc4,"), std::string::npos);  // no classifier under SimCLR
+    TrainOptions stop = o;
+    stop.stop_at_step = 3;
+    ASSERT_EQ(train(c, cut, stop).status, "interrupted");
+    ASSERT_EQ(train(c, cut, o).status, "finished");
+    EXPECT_EQ(metrics_without_time(full), metrics_without_time(cut)) << rule;
+    // Streams name their run in the first column: compare the rest.
+    auto body = [](std::string text, const std::string& run) {
+      for (std::size_t at; (at = text.find("\n" + run + ",")) != std::string::npos;) text.erase(at + 1, run.size());
+      return text;
+    };
+    EXPECT_EQ(body(stream, full.filename().string()),
+              body(read_file(cut / "observables" / "full.csv"), cut.filename().string())) << rule;
+  }
+  // Longer: the contrastive loss goes down (NT-Xent at chance is 2 log(2n - 1) = 6.9 for n = 16).
+  Config c = small_config({"task.type=simclr", "schedule.parameters.epochs=8", "data.parameters.train_size=256",
+                           "optimizer.parameters.lr=0.05", "observables.type=none"});
+  ASSERT_EQ(train(c, t.path() / "learn", o).status, "finished");
+  std::vector<double> losses = train_losses(t.path() / "learn");
+  ASSERT_GE(losses.size(), 4u);
+  EXPECT_LT(losses.back(), losses.front() - 0.3) << losses.front() << " -> " << losses.back();
 }
 
 TEST(Trainer, DivergenceIsRecordedNotDropped) {
