@@ -21,8 +21,14 @@ namespace lrid {
 namespace fs = std::filesystem;
 
 std::vector<std::string> class_names_of(const std::vector<std::string>& labels) {
+  static const std::vector<std::string> order = {"adam", "sgdm", "ia", "information", "fa", "feedback",
+                                                 "sa",   "aa",   "wm", "kp"};
   std::set<std::string> s(labels.begin(), labels.end());
-  return std::vector<std::string>(s.begin(), s.end());
+  std::vector<std::string> out;
+  for (const auto& r : order)
+    if (s.erase(r)) out.push_back(r);
+  out.insert(out.end(), s.begin(), s.end());
+  return out;
 }
 
 namespace {
@@ -98,7 +104,7 @@ ProtocolResult run_protocol(const TrajectoryDataset& data, const ProtocolOptions
     if (out.empty()) throw DataError("a train or test pool is empty after selecting rows");
     return out;
   };
-  auto splits = balanced_splits(labels, k, o.splits, o.seed, map_pool(o.train_pool), map_pool(o.test_pool), -1, -1,
+  auto splits = balanced_splits(labels, k, o.splits, o.seed, map_pool(o.train_pool), map_pool(o.test_pool), o.n_train, o.n_test,
                                 o.folds, r.class_names);
 
   int64_t ng = static_cast<int64_t>(r.grid.size());
@@ -221,7 +227,7 @@ std::string jtensor(const torch::Tensor& t) {
 
 }  // namespace
 
-void write_results(const ProtocolResult& r, const TrajectoryDataset& data, const fs::path& dir) {
+void write_results(const ProtocolResult& r, const TrajectoryDataset& data, const fs::path& dir, bool tree_importances) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw IoError(fmt::format("{}: cannot create ({})", dir.string(), ec.message()));
@@ -302,10 +308,12 @@ void write_results(const ProtocolResult& r, const TrajectoryDataset& data, const
                          f < 3 ? std::string() : std::to_string((f - 3) % tp), imp[f].item<double>());
     }
     write_file_atomic(dir / "importance.csv", csv);
-    std::vector<std::pair<std::string, torch::Tensor>> arrays;
-    for (std::size_t s = 0; s < r.splits.size(); ++s)
-      arrays.emplace_back(fmt::format("split_{}", s), r.splits[s].tree_importances);
-    write_arrays((dir / "tree_importances.h5").string(), arrays);
+    if (tree_importances) {
+      std::vector<std::pair<std::string, torch::Tensor>> arrays;
+      for (std::size_t s = 0; s < r.splits.size(); ++s)
+        arrays.emplace_back(fmt::format("split_{}", s), r.splits[s].tree_importances);
+      write_arrays((dir / "tree_importances.h5").string(), arrays);
+    }
   }
 }
 

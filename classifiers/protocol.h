@@ -31,6 +31,7 @@ struct ProtocolOptions {
   double stat_noise_var = 0.0;      // §4.6: Gaussian noise of this variance on the selected features
   std::vector<int64_t> time_points; // subset of time indices (empty: all)
   std::vector<int64_t> train_pool, test_pool;  // row pools (empty: every row)
+  int64_t n_train = -1, n_test = -1;           // rows per rule in each split (-1: the §6.1 default)
   bool progress = true;
   std::string label;                // shown in progress output
 };
@@ -67,9 +68,12 @@ ProtocolResult run_protocol(const TrajectoryDataset& data, const ProtocolOptions
 // predictions.csv (split,row,run_id,layer,true,predicted) and, for the random
 // forest, importance.csv (feature,observable,time,importance: mean over
 // splits) and tree_importances.h5 (per split [n_trees, features]).
-void write_results(const ProtocolResult& result, const TrajectoryDataset& data, const std::filesystem::path& dir);
+// tree_importances = false leaves out tree_importances.h5 (it can be large).
+void write_results(const ProtocolResult& result, const TrajectoryDataset& data, const std::filesystem::path& dir,
+                   bool tree_importances = true);
 
-// Class ids from labels: sorted unique names.
+// Class ids from labels: the rules in the order adam, sgdm, ia (information),
+// fa (feedback), sa, aa, wm, kp (science.md §1), then any other label, sorted.
 std::vector<std::string> class_names_of(const std::vector<std::string>& labels);
 
 }  // namespace lrid

@@ -187,6 +187,9 @@ void add_classify(CLI::App& app, std::function<int()>& action);
 void add_identify(CLI::App& app, std::function<int()>& action);
 void add_dataset(CLI::App& app, std::function<int()>& action);
 void add_sweep(CLI::App& app, std::function<int()>& action);
+void add_experiment(CLI::App& app, std::function<int()>& action);
+void add_report(CLI::App& app, std::function<int()>& action);
+void add_demo(CLI::App& app, std::function<int()>& action);
 
 int run_cli(int argc, char** argv) {
   CLI::App app{"lrid: identify learning rules from neural-network observables"};
@@ -201,6 +204,9 @@ int run_cli(int argc, char** argv) {
   add_identify(app, action);
   add_sweep(app, action);
   add_dataset(app, action);
+  add_experiment(app, action);
+  add_report(app, action);
+  add_demo(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

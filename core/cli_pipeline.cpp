@@ -180,11 +180,18 @@ void add_dataset(CLI::App& app, std::function<int()>& action) {
   build->add_option("--output,-o", output, "the dataset file to write (HDF5)")->required();
   build->add_flag("--all45", all45, "keep all 45 observables (default: the 24 admissible)");
   build->add_option("--conditions", conditions, "measurement conditions to include (default: all)")->delimiter(',');
+  static std::vector<std::string> attrs;
+  build->add_option("--attr", attrs, "KEY=VALUE provenance stored as a file attribute (repeatable)");
   build->callback([&action] {
     action = [] {
       DatasetBuildOptions o;
       o.all45 = all45;
       o.conditions = conditions;
+      for (const auto& a : attrs) {
+        const auto eq = a.find('=');
+        if (eq == std::string::npos || eq == 0) throw ConfigError(fmt::format("--attr '{}': expected KEY=VALUE", a));
+        o.attributes[a.substr(0, eq)] = a.substr(eq + 1);
+      }
       DatasetBuildReport report;
       TrajectoryDataset d = build_dataset(roots, o, &report);
       write_dataset(output, d);

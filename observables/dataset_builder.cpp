@@ -113,6 +113,8 @@ TrajectoryDataset build_dataset(const std::vector<std::string>& roots, const Dat
     meta[k].reals.push_back(v);
   };
   int64_t time_points = -1;
+  std::set<std::string> run_commits, devices;
+  double run_wall = 0;
   for (const auto& run : runs) {
     const fs::path dir(run);
     std::string status;
@@ -142,6 +144,14 @@ TrajectoryDataset build_dataset(const std::vector<std::string>& roots, const Dat
     } else if (t != time_points) {
       throw DataError(fmt::format("{}: {} record points, other runs have {}; build datasets of equal T", run, t,
                                   time_points));
+    }
+    try {
+      YAML::Node st = YAML::LoadFile((dir / "status.json").string());
+      if (st["lrid_commit"]) run_commits.insert(st["lrid_commit"].as<std::string>());
+      if (st["wall_time_s"]) run_wall += st["wall_time_s"].as<double>();
+      if (st["device"]) devices.insert(st["device"].as<std::string>());
+    } catch (const YAML::Exception&) {
+      // status.json was read above; its optional fields are provenance only
     }
     const std::string rule = scalar(cfg["rule"]["type"]);
     const YAML::Node rp = cfg["run"]["parameters"];
@@ -181,6 +191,7 @@ TrajectoryDataset build_dataset(const std::vector<std::string>& roots, const Dat
         add_i("dataset_seed", std::stoll(scalar(rp["data_seed"], "-1")));
         add_s("layer", lname);
         add_i("layer_index", layer["index"].as<int64_t>());
+        add_i("weight_count", layer["weights"] ? layer["weights"].as<int64_t>() : -1);
         add_s("layer_position", pos);
         add_s("run_id", fs::path(run).filename().string());
         add_s("run_path", run);
@@ -202,6 +213,11 @@ TrajectoryDataset build_dataset(const std::vector<std::string>& roots, const Dat
   d.attributes["lrid_commit"] = git_commit();
   d.attributes["sources"] = fmt::format("{}", fmt::join(roots, "\n"));
   d.attributes["observables"] = o.all45 ? "all45" : "admissible (24)";
+  d.attributes["runs"] = std::to_string(report.runs_used);
+  d.attributes["run_lrid_commits"] = fmt::format("{}", fmt::join(run_commits, " "));
+  d.attributes["run_devices"] = fmt::format("{}", fmt::join(devices, " "));
+  d.attributes["run_wall_time_s_sum"] = fmt::format("{:.1f}", run_wall);
+  for (const auto& [k, v] : o.attributes) d.attributes[k] = v;
   d.validate("dataset");
   if (report_out) *report_out = report;
   return d;

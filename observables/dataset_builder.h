@@ -5,6 +5,7 @@
 // metadata of science.md §5.2. By default only the 24 admissible observables
 // are kept (the rest are not finite in every model of the original).
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@ namespace lrid {
 struct DatasetBuildOptions {
   bool all45 = false;                   // keep all 45 observables
   std::vector<std::string> conditions;  // stream names to include (empty: all)
+  std::map<std::string, std::string> attributes;  // extra provenance (e.g. machine, sweep wall time), stored as attributes
 };
 
 struct DatasetBuildReport {

@@ -125,3 +125,23 @@ TEST(Contrastive, EveryLayerLearnsUnderBackpropFaAndIa) {
 
 }  // namespace
 }  // namespace lrid
+
+namespace lrid {
+namespace {
+
+TEST(Contrastive, CudaForwardAndNtXentMatchTheCpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  Model cpu = simclr("knet", 3, 32);
+  Model gpu = simclr("knet", 3, 32);
+  gpu->to(torch::kCUDA);
+  cpu->eval();
+  gpu->eval();
+  torch::NoGradGuard g;
+  torch::Tensor x = model_checks::images(8, 3, 32);
+  torch::Tensor a = cpu->forward(x), b = gpu->forward(x.to(torch::kCUDA)).cpu();
+  EXPECT_TRUE(torch::allclose(a, b, 1e-4, 1e-5));
+  EXPECT_NEAR(nt_xent(a, 0.1).loss.item<double>(), nt_xent(b.to(torch::kCUDA), 0.1).loss.item<double>(), 1e-4);
+}
+
+}  // namespace
+}  // namespace lrid

@@ -1,0 +1,40 @@
+// Generalisation with known answers: when the rule signature is shared by both
+// architectures, a forest trained on one identifies the rules on the other;
+// when the second architecture carries the opposite signature, it cannot.
+#include <gtest/gtest.h>
+
+#include "experiment_test_data.h"
+#include "test_util.h"
+
+namespace lrid {
+namespace {
+
+using namespace testing;
+
+double held_out(const std::filesystem::path& dir, const std::string& value) {
+  return accuracy_of(read_csv_rows(dir / "generalization.csv"),
+                     {{"held_out_key", "architecture"}, {"held_out_value", value}, {"observables", "weight"}});
+}
+
+TEST(Generalization, SharedSignaturesTransferFlippedOnesDoNot) {
+  test::TempDir t;
+  SyntheticSpec s;
+  s.informative = {"weightraw_mean"};
+  s.signal = 2.0;
+  s.rows_per_rule = 30;
+  auto outs = run_on(synthetic_dataset(s), t.path() / "shared", "generalization", {"measures=[weight]", "by=[architecture,task]"});
+  EXPECT_GT(held_out(t.path() / "shared" / "results" / "generalization", "knet"), 0.85);
+  EXPECT_GT(held_out(t.path() / "shared" / "results" / "generalization", "resnet18"), 0.85);
+  // Pools: 15 rows per rule and architecture -> floor(0.9 * 15) = 13 train and test rows per rule.
+  const auto rows = read_csv_rows(t.path() / "shared" / "results" / "generalization" / "generalization.csv");
+  EXPECT_EQ(rows[0].at("n_train"), "13");
+  EXPECT_EQ(rows[0].at("n_test"), "13");
+  ASSERT_FALSE(outs[0].findings.empty());
+  EXPECT_EQ(outs[0].findings[0].verdict, "agrees");
+  s.flip_by_architecture = true;
+  run_on(synthetic_dataset(s), t.path() / "flipped", "generalization", {"measures=[weight]", "by=[architecture]"});
+  EXPECT_LT(held_out(t.path() / "flipped" / "results" / "generalization", "knet"), 0.45);
+}
+
+}  // namespace
+}  // namespace lrid

@@ -1,0 +1,42 @@
+// Gini importance on synthetic trajectories: the informative statistic gets the
+// largest summed importance in its measure's forest, and importances per set sum to 1.
+#include <gtest/gtest.h>
+
+#include "experiment_test_data.h"
+#include "test_util.h"
+
+namespace lrid {
+namespace {
+
+using namespace testing;
+
+TEST(Importance, TheInformativeStatisticRanksFirst) {
+  test::TempDir t;
+  SyntheticSpec s;
+  s.informative = {"weightsq_median", "actabs_norm"};
+  s.signal = 2.0;
+  run_on(synthetic_dataset(s), t.path(), "importance", {"measures=[weight,act,grad]"});
+  const auto dir = t.path() / "results" / "importance";
+  const auto rows = read_csv_rows(dir / "importance.csv");
+  auto first = [&](const std::string& m) {
+    for (const auto& r : rows)
+      if (r.at("observables") == m && r.at("rank") == "1") return r.at("feature");
+    return std::string();
+  };
+  EXPECT_EQ(first("weight"), "weightsq_median");
+  EXPECT_EQ(first("act"), "actabs_norm");
+  // Per set, the summed observable importances plus the one-hot columns sum to 1 (sklearn normalisation).
+  for (const char* m : {"weight", "act", "grad"}) {
+    double total = 0;
+    for (const auto& r : rows)
+      if (r.at("observables") == m) total += std::stod(r.at("importance_mean"));
+    EXPECT_NEAR(total, 1.0, 1e-6) << m;
+  }
+  // Per time point: 13 + 8 + 3 observables x 21 points.
+  EXPECT_EQ(read_csv_rows(dir / "importance_time.csv").size(), (13u + 8u + 3u) * 21u);
+  EXPECT_TRUE(std::filesystem::exists(dir / "importance.svg"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "importance_time.svg"));
+}
+
+}  // namespace
+}  // namespace lrid
