@@ -33,7 +33,7 @@ TEST(OptimizerGolden, MatchesTorchOptimOverFourSteps) {
     const std::string type = name.rfind("sgd", 0) == 0 ? "sgd" : "adam";
     torch::Tensor w = vec(golden["w0"]).reshape({3, 4}).requires_grad_(true);
     torch::Tensor gamma = vec(golden["gamma0"]).requires_grad_(true);
-    ParamGroups groups{{w}, {gamma}};
+    ParamGroups groups{{w}, {gamma}, {}};
     auto opt = make_optimizer(type, optimizer_params(type, c.second["params"], golden["weight_decay"].as<double>()),
                               groups, golden["lrs"][0].as<double>());
     for (std::size_t s = 0; s < golden["lrs"].size(); ++s) {
@@ -54,7 +54,7 @@ double two_steps(const std::string& type, bool nesterov) {
   torch::Tensor t = torch::ones({1}, torch::kFloat64).requires_grad_(true);
   YAML::Node extra(YAML::NodeType::Map);
   if (type == "sgd") extra["nesterov"] = nesterov;
-  auto opt = make_optimizer(type, optimizer_params(type, extra, 0.1), ParamGroups{{t}, {}}, 0.1);
+  auto opt = make_optimizer(type, optimizer_params(type, extra, 0.1), ParamGroups{{t}, {}, {}}, 0.1);
   for (int s = 0; s < 2; ++s) {
     t.mutable_grad() = torch::full({1}, 0.5, torch::kFloat64);
     opt->step();
@@ -107,7 +107,7 @@ TEST(OptimizerGroups, SgdAppliesWeightDecayOnlyToDecayedGroup) {
   torch::Tensor b = torch::ones({2}, torch::kFloat64).requires_grad_(true);
   YAML::Node extra(YAML::NodeType::Map);
   extra["momentum"] = 0.0;
-  auto opt = make_optimizer("sgd", optimizer_params("sgd", extra, 0.5), ParamGroups{{w}, {b}}, 1.0);
+  auto opt = make_optimizer("sgd", optimizer_params("sgd", extra, 0.5), ParamGroups{{w}, {b}, {}}, 1.0);
   w.mutable_grad() = torch::zeros({2}, torch::kFloat64);
   b.mutable_grad() = torch::zeros({2}, torch::kFloat64);
   opt->step();
