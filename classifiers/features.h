@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "classifiers/trajectory_dataset.h"
+#include "trajectories/trajectory_dataset.h"
 
 namespace lrid {
 

@@ -14,7 +14,8 @@
 #include "classifiers/trajectory_model.h"
 #include "core/errors.h"
 #include "core/progress.h"
-#include "core/run_dir.h"
+#include "core/files.h"
+#include "core/json.h"
 #include "core/seeding.h"
 
 namespace lrid {
@@ -203,7 +204,7 @@ ProtocolResult run_protocol(const TrajectoryDataset& data, const ProtocolOptions
 namespace {
 
 std::string jnum(double v) { return std::isfinite(v) ? fmt::format("{}", v) : "null"; }
-std::string jstr(const std::string& s) { return json_string(s); }
+std::string jstr(const std::string& s) { return Json(s).dump(); }
 template <class T, class F>
 std::string jlist(const std::vector<T>& v, F f) {
   std::string s = "[";

@@ -14,7 +14,7 @@
 
 #include "classifiers/grid.h"
 #include "classifiers/metrics.h"
-#include "classifiers/trajectory_dataset.h"
+#include "trajectories/trajectory_dataset.h"
 
 namespace lrid {
 

@@ -11,7 +11,9 @@
 #include <sstream>
 
 #include "core/errors.h"
-#include "core/run_dir.h"
+#include "core/csv.h"
+#include "core/files.h"
+#include "core/json.h"
 #include "core/version.h"
 #include "experiments/experiment.h"
 #include "experiments/experiments.h"
@@ -112,89 +114,11 @@ std::vector<std::string> distinct_values(const TrajectoryDataset& data, const st
   return v;
 }
 
-std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : ""; }
-
-namespace {
-
-std::string csv_cell(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
-
-std::string jlist(const std::vector<std::string>& v) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + json_string(v[i]);
-  return s + "]";
-}
-
-}  // namespace
-
-void write_csv(const fs::path& path, const std::vector<std::string>& header,
-               const std::vector<std::vector<std::string>>& rows) {
-  std::string s;
-  for (std::size_t i = 0; i < header.size(); ++i) s += (i ? "," : "") + csv_cell(header[i]);
-  s += "\n";
-  for (const auto& r : rows) {
-    for (std::size_t i = 0; i < r.size(); ++i) s += (i ? "," : "") + csv_cell(r[i]);
-    s += "\n";
-  }
-  write_file_atomic(path, s);
-}
-
 std::string pretty_measure(const std::string& o) {
   if (o == "all") return "all (24)";
   if (o == "weight") return "weights (13)";
   if (o == "act") return "activations (8)";
   if (o == "grad") return "activity change (3)";
-  return o;
-}
-
-void write_manifest(const fs::path& dir, const ExperimentOutput& out) {
-  std::string figs, tabs, finds, notes;
-  for (const auto& f : out.figures)
-    figs += fmt::format("{}\n    {{\"file\": {}, \"title\": {}, \"caption\": {}}}", figs.empty() ? "" : ",",
-                        json_string(f.file), json_string(f.title), json_string(f.caption));
-  for (const auto& t : out.tables)
-    tabs += fmt::format("{}\n    {{\"file\": {}, \"title\": {}}}", tabs.empty() ? "" : ",", json_string(t.file),
-                        json_string(t.title));
-  for (const auto& f : out.findings)
-    finds += fmt::format("{}\n    {{\"finding\": {}, \"source\": {}, \"measured\": {}, \"verdict\": {}}}",
-                         finds.empty() ? "" : ",", json_string(f.finding), json_string(f.source),
-                         json_string(f.measured), json_string(f.verdict));
-  write_file_atomic(dir / "manifest.json",
-                    fmt::format("{{\n  \"name\": {},\n  \"title\": {},\n  \"description\": {},\n  \"wall_time_s\": {},\n"
-                                "  \"figures\": [{}\n  ],\n  \"tables\": [{}\n  ],\n  \"findings\": [{}\n  ],\n"
-                                "  \"notes\": {}\n}}\n",
-                                json_string(out.name), json_string(out.title), json_string(out.description),
-                                json_number(out.wall_time_s), figs, tabs, finds, jlist(out.notes)));
-}
-
-ExperimentOutput read_manifest(const fs::path& dir) {
-  const fs::path path = dir / "manifest.json";
-  YAML::Node n;
-  try {
-    n = YAML::LoadFile(path.string());
-  } catch (const YAML::Exception& e) {
-    throw DataError(fmt::format("{}: unreadable experiment manifest ({})", path.string(), e.msg));
-  }
-  ExperimentOutput o;
-  try {
-    o.name = n["name"].as<std::string>();
-    o.title = n["title"].as<std::string>();
-    o.description = n["description"].as<std::string>();
-    o.wall_time_s = n["wall_time_s"].as<double>();
-    for (const auto& f : n["figures"])
-      o.figures.push_back({f["file"].as<std::string>(), f["title"].as<std::string>(), f["caption"].as<std::string>()});
-    for (const auto& t : n["tables"]) o.tables.push_back({t["file"].as<std::string>(), t["title"].as<std::string>()});
-    for (const auto& f : n["findings"])
-      o.findings.push_back({f["finding"].as<std::string>(), f["source"].as<std::string>(),
-                            f["measured"].as<std::string>(), f["verdict"].as<std::string>()});
-    for (const auto& s : n["notes"]) o.notes.push_back(s.as<std::string>());
-  } catch (const YAML::Exception& e) {
-    throw DataError(fmt::format("{}: not an lrid experiment manifest ({})", path.string(), e.msg));
-  }
   return o;
 }
 
@@ -221,11 +145,6 @@ const Registry<ExperimentFn>& experiment_registry() {
     return reg;
   }();
   return r;
-}
-
-const std::vector<std::string>& experiment_names() {
-  static const std::vector<std::string> n = {"separation", "importance", "subsampling", "noise", "generalization"};
-  return n;
 }
 
 namespace {
@@ -255,25 +174,28 @@ YAML::Node parse_overrides(const std::vector<std::string>& overrides) {
   return m;
 }
 
-std::string provenance_json(const TrajectoryDataset& d, const std::string& path) {
-  std::map<std::string, int64_t> rules;
-  for (const auto& y : d.y) ++rules[y];
-  std::string r, attrs, cols;
-  for (const auto& [k, v] : rules) r += fmt::format("{}{}: {}", r.empty() ? "" : ", ", json_string(k), v);
-  for (const auto& [k, v] : d.attributes) attrs += fmt::format("{}{}: {}", attrs.empty() ? "" : ", ", json_string(k), json_string(v));
+// provenance.json: the dataset's size, rows per rule and per setting, its attributes, and this lrid.
+Json provenance_json(const TrajectoryDataset& d, const std::string& path) {
+  auto counts = [&](const std::vector<std::string>& values) {
+    std::map<std::string, int64_t> c;
+    for (const auto& v : values) ++c[v];
+    Json j = Json::object();
+    for (const auto& [k, v] : c) j[k] = v;
+    return j;
+  };
+  Json columns = Json::object(), attributes = Json::object();
   for (const char* key : {"task", "architecture", "dataset", "batch_size", "condition"}) {
     if (!d.meta.count(key)) continue;
-    std::map<std::string, int64_t> c;
-    for (int64_t i = 0; i < d.rows(); ++i) ++c[d.meta.at(key).as_string(i)];
-    std::string s;
-    for (const auto& [k, v] : c) s += fmt::format("{}{}: {}", s.empty() ? "" : ", ", json_string(k), v);
-    cols += fmt::format("{}{}: {{{}}}", cols.empty() ? "" : ", ", json_string(key), s);
+    std::vector<std::string> values;
+    for (int64_t i = 0; i < d.rows(); ++i) values.push_back(d.meta.at(key).as_string(i));
+    columns[key] = counts(values);
   }
-  return fmt::format("{{\n  \"dataset\": {},\n  \"rows\": {},\n  \"time_points\": {},\n  \"observables\": {},\n"
-                     "  \"rules\": {{{}}},\n  \"columns\": {{{}}},\n  \"attributes\": {{{}}},\n"
-                     "  \"lrid_version\": {},\n  \"lrid_commit\": {}\n}}\n",
-                     json_string(path), d.rows(), d.time_points(), d.obs_keys.size(), r, cols, attrs,
-                     json_string(version()), json_string(git_commit()));
+  for (const auto& [k, v] : d.attributes) attributes[k] = v;
+  return {{"dataset", path},         {"rows", d.rows()},
+          {"time_points", d.time_points()}, {"observables", d.obs_keys.size()},
+          {"rules", counts(d.y)},    {"columns", columns},
+          {"attributes", attributes}, {"lrid_version", version()},
+          {"lrid_commit", git_commit()}};
 }
 
 }  // namespace
@@ -307,7 +229,7 @@ std::vector<ExperimentOutput> run_experiments(const ExperimentRun& run) {
   std::error_code ec;
   fs::create_directories(run.out, ec);
   if (ec) throw IoError(fmt::format("{}: cannot create ({})", run.out.string(), ec.message()));
-  write_file_atomic(run.out / "provenance.json", provenance_json(all, run.dataset));
+  write_json(run.out / "provenance.json", provenance_json(all, run.dataset));
   std::vector<ExperimentOutput> outs;
   // Row selections: the rules kept (every condition), then the condition's rows of those.
   std::map<std::string, TrajectoryDataset> by_rules, by_condition;

@@ -13,36 +13,12 @@
 #include <vector>
 
 #include "classifiers/protocol.h"
-#include "classifiers/trajectory_dataset.h"
+#include "trajectories/trajectory_dataset.h"
+#include "core/csv.h"
 #include "core/registry.h"
+#include "experiments/manifest.h"
 
 namespace lrid {
-
-// A paper finding an experiment tests, with what we measured.
-struct FindingCheck {
-  std::string finding;   // the paper's (or report's) statement
-  std::string source;    // paper | report | decision
-  std::string measured;  // our numbers, in words
-  std::string verdict;   // agrees | disagrees | partly | inconclusive
-};
-
-struct FigureEntry {
-  std::string file, title, caption;
-};
-
-struct TableEntry {
-  std::string file, title;
-};
-
-// What an experiment wrote: the report reads it back from manifest.json.
-struct ExperimentOutput {
-  std::string name, title, description;
-  std::vector<FigureEntry> figures;
-  std::vector<TableEntry> tables;
-  std::vector<FindingCheck> findings;
-  std::vector<std::string> notes;  // caveats (skipped parts, settings)
-  double wall_time_s = 0;
-};
 
 // Everything an experiment gets: the dataset (already restricted to the
 // chosen recorded condition), its validated parameters and its directory.
@@ -57,8 +33,6 @@ struct ExperimentContext {
 
 using ExperimentFn = std::function<ExperimentOutput(const ExperimentContext&)>;
 const Registry<ExperimentFn>& experiment_registry();
-// The experiments `all` runs, in order.
-const std::vector<std::string>& experiment_names();
 
 struct ExperimentRun {
   std::string name;                    // an experiment or "all"
@@ -84,13 +58,6 @@ double chance_level(const TrajectoryDataset& data);
 std::vector<int64_t> rows_where(const TrajectoryDataset& data, const std::string& key, const std::string& value);
 // Distinct values of a meta column (as text), sorted (numbers numerically).
 std::vector<std::string> distinct_values(const TrajectoryDataset& data, const std::string& key);
-// A tidy CSV: header and rows of already formatted cells (quoted where needed).
-void write_csv(const std::filesystem::path& path, const std::vector<std::string>& header,
-               const std::vector<std::vector<std::string>>& rows);
-std::string csv_number(double v);  // shortest round-trip; empty for non-finite
 std::string pretty_measure(const std::string& observables);  // all -> "all (24)", weight -> "weights (13)", ...
-// Writes manifest.json into ctx.dir.
-void write_manifest(const std::filesystem::path& dir, const ExperimentOutput& out);
-ExperimentOutput read_manifest(const std::filesystem::path& dir);
 
 }  // namespace lrid

@@ -15,7 +15,7 @@
 #include "classifiers/metrics.h"
 #include "core/errors.h"
 #include "experiments/experiments.h"
-#include "experiments/svg.h"
+#include "figures/svg.h"
 
 namespace lrid {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "classifiers/metrics.h"
 #include "experiments/experiments.h"
-#include "experiments/svg.h"
+#include "figures/svg.h"
 
 namespace lrid {
 namespace {

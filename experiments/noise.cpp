@@ -16,7 +16,7 @@
 
 #include "core/errors.h"
 #include "experiments/experiments.h"
-#include "experiments/svg.h"
+#include "figures/svg.h"
 
 namespace lrid {
 namespace {

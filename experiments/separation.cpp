@@ -10,7 +10,7 @@
 #include <map>
 
 #include "experiments/experiments.h"
-#include "experiments/svg.h"
+#include "figures/svg.h"
 
 namespace lrid {
 namespace {

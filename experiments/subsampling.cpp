@@ -20,7 +20,7 @@
 #include "core/errors.h"
 #include "core/seeding.h"
 #include "experiments/experiments.h"
-#include "experiments/svg.h"
+#include "figures/svg.h"
 
 namespace lrid {
 namespace {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/errors.h"
-#include "core/run_dir.h"
+#include "core/files.h"
 
 namespace lrid {
 namespace {

@@ -9,9 +9,8 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "core/files.h"
 #include "core/params.h"
-#include "core/run_dir.h"
-#include "core/task.h"
 #include "models/model.h"
 #include "observables/names.h"
 
@@ -142,39 +141,44 @@ Recorder::Recorder(RecorderOptions options, std::string run_name, uint64_t run_i
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw IoError(fmt::format("{}: cannot create ({})", dir.string(), ec.message()));
-  std::string conds, pts, lays, names;
   for (const auto& c : options_.conditions) {
     samplers_.emplace_back(c);
     streams_.push_back(std::make_unique<ObservableStream>(dir / (c.name() + ".csv"), resume_step));
-    conds += fmt::format("{}\n    {{\"name\": {}, \"file\": {}, \"obs_frac\": {}, \"obs_stddev\": {}, \"obs_seed\": {}}}",
-                         conds.empty() ? "" : ",", json_string(c.name()), json_string(c.name() + ".csv"),
-                         c.subsampled() ? json_number(*c.frac) : "null", c.noisy() ? json_number(*c.stddev) : "null",
-                         c.seed);
   }
-  for (const auto& p : points_)
-    pts += fmt::format("{}{{\"point\": {}, \"step\": {}, \"epoch\": {}}}", pts.empty() ? "" : ", ", p.index, p.step,
-                       json_number(p.epoch));
+  write_json(dir / "index.json", index_json(layers));
+}
+
+Json Recorder::index_json(const std::vector<LayerInfo>& layers) const {
+  Json conds = Json::array(), pts = Json::array(), lays = Json::array();
+  for (const auto& c : options_.conditions)
+    conds.push_back({{"name", c.name()},
+                     {"file", c.name() + ".csv"},
+                     {"obs_frac", c.subsampled() ? Json(*c.frac) : Json(nullptr)},
+                     {"obs_stddev", c.noisy() ? Json(*c.stddev) : Json(nullptr)},
+                     {"obs_seed", c.seed}});
+  for (const auto& p : points_) pts.push_back({{"point", p.index}, {"step", p.step}, {"epoch", p.epoch}});
   for (const auto& l : layers)
-    lays += fmt::format("{}\n    {{\"name\": {}, \"index\": {}, \"position\": {}, \"kind\": {}, \"weights\": {}}}",
-                        lays.empty() ? "" : ",", json_string(l.name), l.index, json_string(position_name(l.position)),
-                        json_string(l.layer->is_conv() ? "conv" : "dense"), l.layer->weight().numel());
-  for (const auto& n : all_observables()) names += (names.empty() ? "" : ", ") + json_string(n);
-  write_file_atomic(dir / "index.json",
-                    fmt::format("{{\n  \"run\": {},\n  \"conditions\": [{}\n  ],\n  \"points\": [{}],\n  \"layers\": "
-                                "[{}\n  ],\n  \"observables\": [{}],\n  \"probe_size\": {},\n  \"sample_reduction\": "
-                                "{},\n  \"gradavg_path\": {},\n  \"weight_norm_mode\": {}\n}}\n",
-                                json_string(run_name_), conds, pts, lays, names, options_.probe_size,
-                                json_string(options_.sample_reduction == SampleReduction::kMean ? "mean" : "median"),
-                                json_string(options_.gradavg_path == GradavgPath::kForward ? "forward" : "feedback"),
-                                json_string(options_.weight_norm == WeightNormMode::kFrobenius ? "frobenius"
-                                                                                               : "slice_mean")));
+    lays.push_back({{"name", l.name},
+                    {"index", l.index},
+                    {"position", position_name(l.position)},
+                    {"kind", l.layer->is_conv() ? "conv" : "dense"},
+                    {"weights", l.layer->weight().numel()}});
+  return {{"run", run_name_},
+          {"conditions", conds},
+          {"points", pts},
+          {"layers", lays},
+          {"observables", all_observables()},
+          {"probe_size", options_.probe_size},
+          {"sample_reduction", options_.sample_reduction == SampleReduction::kMean ? "mean" : "median"},
+          {"gradavg_path", options_.gradavg_path == GradavgPath::kForward ? "forward" : "feedback"},
+          {"weight_norm_mode", options_.weight_norm == WeightNormMode::kFrobenius ? "frobenius" : "slice_mean"}};
 }
 
 bool Recorder::due(int64_t step) const {
   return std::any_of(points_.begin(), points_.end(), [&](const RecordPoint& p) { return p.step == step; });
 }
 
-std::vector<torch::Tensor> Recorder::measure(ModelImpl& model, Task& task, int64_t point) {
+std::vector<torch::Tensor> Recorder::measure(ModelImpl& model, const ProbeForward& forward, int64_t point) {
   TORCH_CHECK(probe_.defined() && probe_.size(0) > 0, "Recorder: no probe images");
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
@@ -196,7 +200,7 @@ std::vector<torch::Tensor> Recorder::measure(ModelImpl& model, Task& task, int64
   try {
     for (int64_t start = 0; start < probe_.size(0); start += options_.probe_batch) {
       torch::Tensor chunk = probe_.slice(0, start, std::min(probe_.size(0), start + options_.probe_batch));
-      task.probe_forward(model, chunk);
+      forward(chunk);
       for (std::size_t l = 0; l < nl; ++l) {
         RecordableLayerImpl& layer = *layers[l].layer;
         const torch::Tensor& x = layer.last_input();
@@ -232,13 +236,13 @@ std::vector<torch::Tensor> Recorder::measure(ModelImpl& model, Task& task, int64
   return out;
 }
 
-double Recorder::record(ModelImpl& model, Task& task, int64_t step) {
+double Recorder::record(ModelImpl& model, const ProbeForward& forward, int64_t step) {
   auto t0 = std::chrono::steady_clock::now();
   const auto& names = all_observables();
   const auto& layers = model.layers();
   for (const auto& p : points_) {
     if (p.step != step) continue;
-    std::vector<torch::Tensor> values = measure(model, task, p.index);
+    std::vector<torch::Tensor> values = measure(model, forward, p.index);
     for (std::size_t c = 0; c < values.size(); ++c) {
       const std::string cond = samplers_[c].condition().name();
       const std::string prefix = fmt::format("{},{},{},{},{}", run_name_, cond, p.index, p.step, p.epoch);

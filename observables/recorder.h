@@ -19,11 +19,13 @@
 #include <torch/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/json.h"
 #include "core/registry.h"
 #include "observables/conditions.h"
 #include "observables/measures.h"
@@ -32,8 +34,12 @@
 namespace lrid {
 
 class ModelImpl;
-class Task;
 struct LayerInfo;
+
+// The forward pass the observables are measured on (science.md §3.5): the
+// training task's inference path on un-augmented probe images, e.g.
+// model.forward for supervised training (training/task.h gives it per task).
+using ProbeForward = std::function<torch::Tensor(const torch::Tensor& images)>;
 
 struct RecorderOptions {
   int64_t points = 21;
@@ -78,13 +84,15 @@ class Recorder {
   void set_probe(torch::Tensor images) { probe_ = std::move(images); }
   bool due(int64_t step) const;
   // Records every point scheduled at `step`; returns the seconds it took.
-  double record(ModelImpl& model, Task& task, int64_t step);
+  double record(ModelImpl& model, const ProbeForward& forward, int64_t step);
   // Measures without writing: one [layers, 45] float64 CPU tensor per condition.
-  std::vector<torch::Tensor> measure(ModelImpl& model, Task& task, int64_t point_index);
+  std::vector<torch::Tensor> measure(ModelImpl& model, const ProbeForward& forward, int64_t point_index);
   const std::vector<RecordPoint>& points() const { return points_; }
   const RecorderOptions& options() const { return options_; }
 
  private:
+  // observables/index.json: the conditions, points, layers and observable names.
+  Json index_json(const std::vector<LayerInfo>& layers) const;
   RecorderOptions options_;
   std::string run_name_;
   uint64_t run_id_;

@@ -3,7 +3,7 @@
 
 #include <sstream>
 
-#include "core/run_dir.h"
+#include "core/files.h"
 
 namespace lrid {
 

@@ -30,13 +30,15 @@ inline CliResult run_lrid(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-// A fresh directory named after the running test and the process, removed at scope exit.
+// A fresh directory named after the running test, the process and an optional
+// tag (for several in one test), removed with its contents at scope exit.
 class TempDir {
  public:
-  TempDir() {
+  explicit TempDir(const std::string& tag = "") {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     path_ = std::filesystem::temp_directory_path() /
-            fmt::format("lrid_{}_{}_{}", info->test_suite_name(), info->name(), static_cast<long>(getpid()));
+            fmt::format("lrid_{}_{}_{}{}", info->test_suite_name(), info->name(), static_cast<long>(getpid()),
+                        tag.empty() ? "" : "_" + tag);
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
@@ -44,9 +46,21 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
 
  private:
   std::filesystem::path path_;
 };
+
+// Expects fn() to throw an E whose message contains `needle` (a file, key or value it must name).
+template <class E, class Fn>
+void expect_error(Fn fn, const std::string& needle) {
+  try {
+    fn();
+    ADD_FAILURE() << "expected an exception naming " << needle;
+  } catch (const E& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
 
 }  // namespace lrid::test

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "classifiers/trajectory_dataset.h"
+#include "trajectories/trajectory_dataset.h"
 #include "observables/names.h"
 
 namespace lrid::testing {

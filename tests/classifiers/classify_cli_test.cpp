@@ -6,9 +6,9 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "classifier_test_data.h"
-#include "classifiers/trajectory_dataset.h"
-#include "core/run_dir.h"
+#include "classifiers/classifier_test_data.h"
+#include "trajectories/trajectory_dataset.h"
+#include "core/files.h"
 #include "test_paths.h"
 #include "test_util.h"
 

@@ -18,6 +18,7 @@
 
 #include "core/errors.h"
 #include "test_paths.h"
+#include "test_util.h"
 
 namespace lrid {
 namespace {
@@ -245,33 +246,23 @@ TEST(LinearSvm, SaveLoadRoundTrip) {
   }
 }
 
-template <typename E, typename F>
-void expect_throw_naming(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one naming '" << needle << "'";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
-
 TEST(LinearSvm, InvalidParametersAndDataThrowNamingTheField) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (double c : {0.0, -1.0, nan, std::numeric_limits<double>::infinity()}) {
-    expect_throw_naming<ConfigError>([&] { LinearSvm svm(LinearSvmOptions{c}); }, "C must be");
+    test::expect_error<ConfigError>([&] { LinearSvm svm(LinearSvmOptions{c}); }, "C must be");
   }
-  expect_throw_naming<ConfigError>([] { LinearSvm svm(LinearSvmOptions{1.0, 0.0}); }, "tol must be");
-  expect_throw_naming<ConfigError>([] { LinearSvm svm(LinearSvmOptions{1.0, 1e-4, -1.0}); }, "intercept_scaling must be");
+  test::expect_error<ConfigError>([] { LinearSvm svm(LinearSvmOptions{1.0, 0.0}); }, "tol must be");
+  test::expect_error<ConfigError>([] { LinearSvm svm(LinearSvmOptions{1.0, 1e-4, -1.0}); }, "intercept_scaling must be");
   torch::Tensor x = torch::randn({6, 2}, torch::kFloat64);
   torch::Tensor y = torch::tensor({0, 1, 0, 1, 0, 1}, torch::kInt64);
   LinearSvm svm;
-  expect_throw_naming<ConfigError>([&] { svm.fit(x, y, 1); }, "num_classes");
-  expect_throw_naming<DataError>([&] { svm.fit(x, y + 1, 2); }, "label 2");
+  test::expect_error<ConfigError>([&] { svm.fit(x, y, 1); }, "num_classes");
+  test::expect_error<DataError>([&] { svm.fit(x, y + 1, 2); }, "label 2");
   torch::Tensor bad = x.clone();
   bad[2][1] = nan;
-  expect_throw_naming<DataError>([&] { svm.fit(bad, y, 2); }, "NaN");
+  test::expect_error<DataError>([&] { svm.fit(bad, y, 2); }, "NaN");
   svm.fit(x, y, 2);
-  expect_throw_naming<DataError>([&] { svm.predict(bad); }, "NaN");
+  test::expect_error<DataError>([&] { svm.predict(bad); }, "NaN");
   EXPECT_THROW(svm.predict(x.to(torch::kFloat32)), c10::Error);
   EXPECT_THROW(svm.predict(torch::randn({3, 5}, torch::kFloat64)), c10::Error);
 }

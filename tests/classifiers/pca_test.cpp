@@ -14,6 +14,7 @@
 
 #include "core/errors.h"
 #include "test_paths.h"
+#include "test_util.h"
 
 namespace lrid {
 namespace {
@@ -88,27 +89,17 @@ TEST(Pca, SaveLoadRoundTrip) {
   EXPECT_TRUE(loaded.explained_variance().equal(pca.explained_variance()));
 }
 
-template <typename E, typename F>
-void expect_throw_naming(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one naming '" << needle << "'";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
-
 TEST(Pca, InvalidComponentsAndDataThrow) {
-  expect_throw_naming<ConfigError>([] { Pca p(0); }, "n_components");
+  test::expect_error<ConfigError>([] { Pca p(0); }, "n_components");
   const torch::Tensor x = torch::randn({8, 5}, torch::kFloat64);
-  expect_throw_naming<ConfigError>([&] { Pca(6).fit(x); }, "n_components = 6 exceeds min(n_rows, n_features)");
-  expect_throw_naming<ConfigError>([&] { Pca(9).fit(x.t()); }, "n_components");
+  test::expect_error<ConfigError>([&] { Pca(6).fit(x); }, "n_components = 6 exceeds min(n_rows, n_features)");
+  test::expect_error<ConfigError>([&] { Pca(9).fit(x.t()); }, "n_components");
   torch::Tensor bad = x.clone();
   bad[1][1] = std::numeric_limits<double>::quiet_NaN();
-  expect_throw_naming<DataError>([&] { Pca(2).fit(bad); }, "NaN");
+  test::expect_error<DataError>([&] { Pca(2).fit(bad); }, "NaN");
   Pca pca(2);
   pca.fit(x);
-  expect_throw_naming<DataError>([&] { pca.transform(bad); }, "NaN");
+  test::expect_error<DataError>([&] { pca.transform(bad); }, "NaN");
   EXPECT_THROW(pca.transform(torch::randn({2, 4}, torch::kFloat64)), c10::Error);
   EXPECT_THROW(Pca(2).transform(x), c10::Error);
 }

@@ -7,10 +7,10 @@
 
 #include <filesystem>
 
-#include "classifier_test_data.h"
+#include "classifiers/classifier_test_data.h"
 #include "classifiers/saved_classifier.h"
 #include "core/errors.h"
-#include "core/run_dir.h"
+#include "core/files.h"
 
 namespace lrid {
 namespace {

@@ -13,6 +13,7 @@
 
 #include "core/errors.h"
 #include "test_paths.h"
+#include "test_util.h"
 
 namespace lrid {
 namespace {
@@ -326,16 +327,6 @@ TEST(RandomForest, SaveLoadRoundTrip) {
 
 // --- Validation --------------------------------------------------------------
 
-template <typename E>
-void expect_throw_naming(const std::function<void()>& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception, expected one naming " << needle;
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
-
 TEST(RandomForest, InvalidOptionsThrowNamingTheField) {
   auto with = [](const std::function<void(RandomForestOptions&)>& edit) {
     return [edit] {
@@ -344,12 +335,12 @@ TEST(RandomForest, InvalidOptionsThrowNamingTheField) {
       RandomForest rf(o);
     };
   };
-  expect_throw_naming<ConfigError>(with([](auto& o) { o.n_estimators = 0; }), "n_estimators");
-  expect_throw_naming<ConfigError>(with([](auto& o) { o.max_features = "half"; }), "max_features");
-  expect_throw_naming<ConfigError>(with([](auto& o) { o.max_depth = 0; }), "max_depth");
-  expect_throw_naming<ConfigError>(with([](auto& o) { o.min_samples_split = 1; }), "min_samples_split");
-  expect_throw_naming<ConfigError>(with([](auto& o) { o.min_samples_leaf = 0; }), "min_samples_leaf");
-  expect_throw_naming<ConfigError>(with([](auto& o) { o.n_jobs = -1; }), "n_jobs");
+  test::expect_error<ConfigError>(with([](auto& o) { o.n_estimators = 0; }), "n_estimators");
+  test::expect_error<ConfigError>(with([](auto& o) { o.max_features = "half"; }), "max_features");
+  test::expect_error<ConfigError>(with([](auto& o) { o.max_depth = 0; }), "max_depth");
+  test::expect_error<ConfigError>(with([](auto& o) { o.min_samples_split = 1; }), "min_samples_split");
+  test::expect_error<ConfigError>(with([](auto& o) { o.min_samples_leaf = 0; }), "min_samples_leaf");
+  test::expect_error<ConfigError>(with([](auto& o) { o.n_jobs = -1; }), "n_jobs");
 }
 
 TEST(RandomForest, BadDataThrows) {
@@ -357,12 +348,12 @@ TEST(RandomForest, BadDataThrows) {
   torch::Tensor x = torch::rand({6, 2}, torch::kFloat64);
   const torch::Tensor y = torch::tensor({0, 1, 0, 1, 0, 1}, torch::kInt64);
   x[2][1] = std::nan("");
-  expect_throw_naming<DataError>([&] { rf.fit(x, y, 2); }, "NaN");
+  test::expect_error<DataError>([&] { rf.fit(x, y, 2); }, "NaN");
   x[2][1] = std::numeric_limits<double>::infinity();
-  expect_throw_naming<DataError>([&] { rf.fit(x, y, 2); }, "Inf");
+  test::expect_error<DataError>([&] { rf.fit(x, y, 2); }, "Inf");
   x[2][1] = 0.5;
-  expect_throw_naming<DataError>([&] { rf.fit(x, y, 1); }, "label");
-  expect_throw_naming<DataError>([&] { rf.predict(x); }, "not fitted");
+  test::expect_error<DataError>([&] { rf.fit(x, y, 1); }, "label");
+  test::expect_error<DataError>([&] { rf.predict(x); }, "not fitted");
   EXPECT_THROW(rf.fit(x.to(torch::kFloat32), y, 2), c10::Error);
   rf.fit(x, y, 2);
   EXPECT_THROW(rf.predict(x.slice(1, 0, 1)), c10::Error);

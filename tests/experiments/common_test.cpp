@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
-#include "experiment_test_data.h"
+#include "experiments/experiment_test_data.h"
 #include "test_util.h"
 
 namespace lrid {

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "classifiers/trajectory_dataset.h"
-#include "core/run_dir.h"
+#include "trajectories/trajectory_dataset.h"
+#include "core/files.h"
 #include "experiments/experiment.h"
 #include "observables/names.h"
 

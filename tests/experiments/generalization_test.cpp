@@ -3,7 +3,7 @@
 // when the second architecture carries the opposite signature, it cannot.
 #include <gtest/gtest.h>
 
-#include "experiment_test_data.h"
+#include "experiments/experiment_test_data.h"
 #include "test_util.h"
 
 namespace lrid {

@@ -2,7 +2,7 @@
 // largest summed importance in its measure's forest, and importances per set sum to 1.
 #include <gtest/gtest.h>
 
-#include "experiment_test_data.h"
+#include "experiments/experiment_test_data.h"
 #include "test_util.h"
 
 namespace lrid {

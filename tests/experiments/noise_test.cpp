@@ -3,7 +3,7 @@
 // whose rows carry less signal classifies worse than the clean rows.
 #include <gtest/gtest.h>
 
-#include "experiment_test_data.h"
+#include "experiments/experiment_test_data.h"
 #include "test_util.h"
 
 namespace lrid {

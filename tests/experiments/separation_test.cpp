@@ -3,7 +3,7 @@
 // the activity change stay near chance; outputs, figures and findings are written.
 #include <gtest/gtest.h>
 
-#include "experiment_test_data.h"
+#include "experiments/experiment_test_data.h"
 #include "test_util.h"
 
 namespace lrid {

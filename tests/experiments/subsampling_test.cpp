@@ -5,7 +5,7 @@
 // the full trajectory must be near perfect.
 #include <gtest/gtest.h>
 
-#include "experiment_test_data.h"
+#include "experiments/experiment_test_data.h"
 #include "test_util.h"
 
 namespace lrid {

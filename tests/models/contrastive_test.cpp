@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "core/config.h"
-#include "core/task.h"
+#include "training/config.h"
+#include "training/task.h"
 #include "model_checks.h"
 #include "models/model.h"
 #include "rules/rule.h"

@@ -11,7 +11,7 @@
 #include <fstream>
 
 #include "core/errors.h"
-#include "core/run_dir.h"
+#include "core/files.h"
 #include "test_paths.h"
 #include "test_util.h"
 

@@ -19,11 +19,11 @@
 #include <sstream>
 #include <thread>
 
-#include "core/checkpoint.h"
-#include "core/config.h"
+#include "training/checkpoint.h"
+#include "training/config.h"
 #include "core/errors.h"
-#include "core/run_dir.h"
-#include "core/trainer.h"
+#include "core/files.h"
+#include "training/trainer.h"
 #include "models/registry.h"
 #include "observables/names.h"
 #include "rules/rule.h"

@@ -6,14 +6,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "test_tensors.h"
+
 namespace lrid {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kFloat64);
-
-double rel_err(const torch::Tensor& a, const torch::Tensor& b) {
-  return ((a - b).norm() / b.norm().clamp_min(1e-300)).item<double>();
-}
+using test::kDouble;
+using test::rel_err;
 
 RegularizerCoefficients ia(double a, double b, double g) {
   RegularizerCoefficients c;
@@ -122,14 +121,14 @@ TEST(AlignmentLoss, DenseMatchesAutogradOfTheExpressionsForEveryPrimitive) {
   }
 }
 
-struct ConvCase {
+struct LossConvCase {
   const char* name;
   int64_t h, w, stride, padding, dilation, groups, kernel;
 };
 
 TEST(AlignmentLoss, ConvMatchesAutogradOfTheExpressionsForEveryPrimitive) {
   torch::manual_seed(13);
-  const std::vector<ConvCase> cases = {{"s1_same", 8, 8, 1, 1, 1, 1, 3}, {"s2_valid_padded", 9, 9, 2, 0, 1, 1, 3},
+  const std::vector<LossConvCase> cases = {{"s1_same", 8, 8, 1, 1, 1, 1, 3}, {"s2_valid_padded", 9, 9, 2, 0, 1, 1, 3},
                                        {"s2_p1_even", 8, 8, 2, 1, 1, 1, 3}, {"dilation", 9, 9, 1, 2, 2, 1, 3},
                                        {"groups", 8, 8, 1, 1, 1, 2, 3},     {"k1_s2", 8, 8, 2, 0, 1, 1, 1}};
   for (const auto& k : cases) {

@@ -6,14 +6,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "test_tensors.h"
+
 namespace lrid {
 namespace {
 
-const auto kDouble = torch::TensorOptions().dtype(torch::kFloat64);
-
-double rel_err(const torch::Tensor& a, const torch::Tensor& b) {
-  return ((a - b).norm() / b.norm().clamp_min(1e-300)).item<double>();
-}
+using test::kDouble;
+using test::rel_err;
 
 struct Grads {
   torch::Tensor x, w;
@@ -72,12 +71,12 @@ TEST(FeedbackLinear, SpecHandExample) {
   EXPECT_DOUBLE_EQ(bias.grad().item<double>(), 3.0);
 }
 
-struct ConvCase {
+struct OpConvCase {
   const char* name;
   int64_t size_h, size_w, stride, padding, dilation, groups, kernel;
 };
 
-class FeedbackConv : public ::testing::TestWithParam<ConvCase> {};
+class FeedbackConv : public ::testing::TestWithParam<OpConvCase> {};
 
 Grads conv_grads(const torch::Tensor& x0, const torch::Tensor& w0, const torch::Tensor& b0, const torch::Tensor& g,
                  const ConvGeometry& geo, bool use_feedback) {
@@ -89,7 +88,7 @@ Grads conv_grads(const torch::Tensor& x0, const torch::Tensor& w0, const torch::
 }
 
 TEST_P(FeedbackConv, EqualsBackpropWhenBEqualsWAndUsesBOtherwise) {
-  const ConvCase& c = GetParam();
+  const OpConvCase& c = GetParam();
   torch::manual_seed(3);
   const ConvGeometry geo{{c.stride, c.stride}, {c.padding, c.padding}, {c.dilation, c.dilation}, c.groups};
   torch::Tensor x = torch::randn({2, 4, c.size_h, c.size_w}, kDouble);
@@ -110,12 +109,12 @@ TEST_P(FeedbackConv, EqualsBackpropWhenBEqualsWAndUsesBOtherwise) {
 
 INSTANTIATE_TEST_SUITE_P(
     Geometries, FeedbackConv,
-    ::testing::Values(ConvCase{"s1_p0_odd", 7, 7, 1, 0, 1, 1, 3}, ConvCase{"s1_p1_even", 8, 8, 1, 1, 1, 1, 3},
-                      ConvCase{"s2_p1_even", 8, 8, 2, 1, 1, 1, 3}, ConvCase{"s2_p1_odd", 9, 7, 2, 1, 1, 1, 3},
-                      ConvCase{"s2_p0_1x1", 8, 8, 2, 0, 1, 1, 1}, ConvCase{"dilation2", 9, 9, 1, 2, 2, 1, 3},
-                      ConvCase{"groups2", 8, 8, 1, 1, 1, 2, 3}, ConvCase{"s3_k5_p2", 11, 10, 3, 2, 1, 1, 5},
-                      ConvCase{"even_kernel4", 8, 8, 1, 0, 1, 1, 4}),
-    [](const ::testing::TestParamInfo<ConvCase>& info) { return std::string(info.param.name); });
+    ::testing::Values(OpConvCase{"s1_p0_odd", 7, 7, 1, 0, 1, 1, 3}, OpConvCase{"s1_p1_even", 8, 8, 1, 1, 1, 1, 3},
+                      OpConvCase{"s2_p1_even", 8, 8, 2, 1, 1, 1, 3}, OpConvCase{"s2_p1_odd", 9, 7, 2, 1, 1, 1, 3},
+                      OpConvCase{"s2_p0_1x1", 8, 8, 2, 0, 1, 1, 1}, OpConvCase{"dilation2", 9, 9, 1, 2, 2, 1, 3},
+                      OpConvCase{"groups2", 8, 8, 1, 1, 1, 2, 3}, OpConvCase{"s3_k5_p2", 11, 10, 3, 2, 1, 1, 5},
+                      OpConvCase{"even_kernel4", 8, 8, 1, 0, 1, 1, 4}),
+    [](const ::testing::TestParamInfo<OpConvCase>& info) { return std::string(info.param.name); });
 
 TEST(FeedbackConv2d, TieGradAndNoTaskGradientForB) {
   torch::manual_seed(4);

@@ -8,14 +8,15 @@
 
 #include <filesystem>
 
-#include "core/checkpoint.h"
-#include "core/config.h"
-#include "core/optimizer.h"
-#include "core/run_dir.h"
-#include "core/trainer.h"
+#include "training/checkpoint.h"
+#include "training/config.h"
+#include "training/optimizer.h"
+#include "core/files.h"
+#include "training/trainer.h"
 #include "models/registry.h"
-#include "tests/models/model_checks.h"
+#include "models/model_checks.h"
 #include "test_paths.h"
+#include "test_util.h"
 
 namespace lrid {
 namespace {
@@ -132,19 +133,6 @@ const std::vector<std::string> kIaTuned = {"rule.parameters.feedback_optimizer=a
 
 std::string fixture() { return std::string(LRID_SOURCE_DIR) + "/tests/fixtures/configs/good.yaml"; }
 
-class TempDir {
- public:
-  explicit TempDir(const std::string& tag) {
-    path_ = fs::temp_directory_path() / ("lrid_rule_" + tag + "_" + std::to_string(getpid()));
-    fs::remove_all(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 std::map<std::string, torch::Tensor> trained_state(const fs::path& dir, const Config& c) {
   Model m = make_model(c.model.type, c.model.params, 1, 16, 4, 0, layer_rule(c.rule.type, c.rule.params));
   load_checkpoint(list_checkpoints(dir).back().second.string(), *m);
@@ -154,7 +142,7 @@ std::map<std::string, torch::Tensor> trained_state(const fs::path& dir, const Co
 }
 
 TEST(FeedbackAlignment, BIsBitIdenticalAfter100StepsOfSgdmNesterovAndAdam) {
-  TempDir t("fa_fixed");
+  test::TempDir t("fa_fixed");
   Config base = load_config(fixture(), {"rule.type=fa"});
   Model init = make_model(base.model.type, base.model.params, 1, 16, 4, 0, layer_rule("fa", base.rule.params));
   std::vector<std::vector<std::string>> variants = {
@@ -181,7 +169,7 @@ TEST(FeedbackAlignment, BIsBitIdenticalAfter100StepsOfSgdmNesterovAndAdam) {
 }
 
 TEST(EveryRule, EveryLayerLearns) {
-  TempDir t("every_layer");
+  test::TempDir t("every_layer");
   for (const std::string rule : {"sgdm", "adam", "fa", "ia", "sa", "aa", "wm", "kp"}) {
     std::vector<std::string> o_ = {"rule.type=" + rule, "schedule.parameters.epochs=3",
                                    "optimizer.parameters.lr=" + std::string(rule == "adam" ? "1e-3" : "0.05")};
@@ -245,7 +233,7 @@ TEST(KolenPollack, WMinusBContractsByOneMinusEtaLambda) {
 }
 
 TEST(AlignmentMetrics, AnglesAreRecordedAndIaAlignsBetterThanFa) {
-  TempDir t("angles");
+  test::TempDir t("angles");
   std::map<std::string, double> top_angle;
   for (const std::string rule : {"fa", "ia"}) {
     Config c = load_config(fixture(), {"rule.type=" + rule, "schedule.parameters.epochs=20",

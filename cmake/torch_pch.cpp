@@ -1,0 +1,1 @@
+// The translation unit that builds the LibTorch precompiled header (cmake/layers.cmake).

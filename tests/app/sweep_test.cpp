@@ -1,0 +1,147 @@
+// Sweeps: grid expansion and names, bad sweep files, shards, and datasets
+// that do not depend on --jobs, sharding, or a kill -9 and resume.
+#include "app/sweep.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "training/config.h"
+#include "core/errors.h"
+#include "core/files.h"
+#include "trajectories/dataset_builder.h"
+#include "test_paths.h"
+
+namespace lrid {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string sweep_file(const std::string& name) {
+  return std::string(LRID_SOURCE_DIR) + "/tests/fixtures/sweeps/" + name;
+}
+
+int lrid(const std::string& args) {
+  return WEXITSTATUS(std::system((std::string(LRID_BINARY) + " " + args + " >/dev/null 2>&1").c_str()));
+}
+
+TEST(Sweep, ExpandsTheGridWithStableNamesAndPerValueOverrides) {
+  SweepPlan p = load_sweep(sweep_file("small.yaml"));
+  ASSERT_EQ(p.runs.size(), 4u);
+  EXPECT_EQ(p.runs[0].name, "rule-sgdm_model_seed-0");
+  EXPECT_EQ(p.runs[3].name, "rule-fa_model_seed-1");
+  auto has = [](const SweepRun& r, const std::string& o) {
+    return std::find(r.overrides.begin(), r.overrides.end(), o) != r.overrides.end();
+  };
+  EXPECT_TRUE(has(p.runs[2], "observables.parameters.gradavg_path=feedback"));
+  EXPECT_FALSE(has(p.runs[0], "observables.parameters.gradavg_path=feedback"));
+  EXPECT_TRUE(has(p.runs[1], "observables.parameters.points=5"));
+  EXPECT_EQ(load_sweep(sweep_file("small.yaml")).runs[1].name, p.runs[1].name);
+}
+
+TEST(Sweep, ExcludeDropsGridPointsAndOverridesMayReplaceASection) {
+  const fs::path f = fs::temp_directory_path() / fmt::format("lrid_sweep_excl_{}.yaml", static_cast<long>(getpid()));
+  write_file_atomic(f, "base: " + sweep_file("../configs/good.yaml") +
+                           "\ngrid:\n  model.type: [knet, knetc4]\n  task.type: [supervised, simclr]\n"
+                           "  rule.type: [sgdm, fa, adam]\n"
+                           "overrides:\n  model.type=knetc4: {data: {type: synthetic, parameters: {num_classes: 3, "
+                           "image_size: 12, input_size: 12, train_size: 32, test_size: 16}}}\n"
+                           "exclude:\n  - {model.type: knetc4, task.type: simclr}\n  - {rule.type: [fa, adam], "
+                           "task.type: simclr}\n");
+  SweepPlan p = load_sweep(f.string());
+  // 2 x 2 x 3 = 12, minus knetc4 x simclr (3), minus knet x simclr x {fa, adam} (2).
+  ASSERT_EQ(p.runs.size(), 7u);
+  for (const auto& r : p.runs) {
+    EXPECT_EQ(r.name.find("model-knetc4_task-simclr"), std::string::npos) << r.name;
+    EXPECT_FALSE(r.name.find("task-simclr") != std::string::npos && r.name.find("rule-sgdm") == std::string::npos);
+  }
+  EXPECT_EQ(p.runs[0].name, "model-knet_task-supervised_rule-sgdm");
+  // The whole data section is replaced for knetc4 (good.yaml's 4 classes become 3).
+  const auto& c4 = p.runs.back();
+  EXPECT_NE(c4.name.find("knetc4"), std::string::npos);
+  EXPECT_EQ(load_config(p.base, c4.overrides).data.params.get_int("num_classes"), 3);
+  write_file_atomic(f, "base: " + sweep_file("../configs/good.yaml") +
+                           "\ngrid: {rule.type: [sgdm]}\nexclude:\n  - {model.type: knet}\n");
+  EXPECT_THROW(load_sweep(f.string()), ConfigError);  // not a grid key
+  write_file_atomic(f, "base: " + sweep_file("../configs/good.yaml") +
+                           "\ngrid: {rule.type: [sgdm]}\nexclude:\n  - {rule.type: sgdm}\n");
+  EXPECT_THROW(load_sweep(f.string()), ConfigError);  // nothing left
+  fs::remove(f);
+}
+
+TEST(Sweep, BadSweepFilesAndShards) {
+  EXPECT_THROW(load_sweep(sweep_file("bad_grid.yaml")), ConfigError);
+  EXPECT_THROW(load_sweep(sweep_file("missing.yaml")), ConfigError);
+  const fs::path f = fs::temp_directory_path() / fmt::format("lrid_sweep_bad_{}.yaml", static_cast<long>(getpid()));
+  write_file_atomic(f, "base: " + sweep_file("../configs/good.yaml") + "\ngrids: {rule.type: [sgdm]}\n");
+  EXPECT_THROW(load_sweep(f.string()), ConfigError);  // unknown key
+  write_file_atomic(f, "base: " + sweep_file("../configs/good.yaml") + "\ngrid: {rule.type: sgdm}\n");
+  EXPECT_THROW(load_sweep(f.string()), ConfigError);  // not a list
+  fs::remove(f);
+  EXPECT_EQ(parse_shard("1/3"), (std::pair<int64_t, int64_t>{1, 3}));
+  EXPECT_THROW(parse_shard("3/3"), ConfigError);
+  EXPECT_THROW(parse_shard("a/b"), ConfigError);
+  setenv("SLURM_ARRAY_TASK_ID", "2", 1);
+  setenv("SLURM_ARRAY_TASK_COUNT", "4", 1);
+  EXPECT_EQ(parse_shard(""), (std::pair<int64_t, int64_t>{2, 4}));
+  unsetenv("SLURM_ARRAY_TASK_ID");
+  unsetenv("SLURM_ARRAY_TASK_COUNT");
+  EXPECT_EQ(parse_shard(""), (std::pair<int64_t, int64_t>{0, 1}));
+}
+
+// X, Y and layer of a dataset built from a sweep directory.
+std::tuple<torch::Tensor, std::vector<std::string>, std::vector<std::string>> dataset_of(const fs::path& dir) {
+  TrajectoryDataset d = build_dataset({dir.string()}, {});
+  return {d.x, d.y, d.meta.at("layer").strings};
+}
+
+TEST(Sweep, DatasetsDoNotDependOnJobsShardsOrAKillAndResume) {
+  const fs::path root = fs::temp_directory_path() / fmt::format("lrid_sweep_{}", static_cast<long>(getpid()));
+  fs::remove_all(root);
+  const std::string file = sweep_file("small.yaml");
+  ASSERT_EQ(lrid("sweep " + file + " -q -j 1 -o " + (root / "serial").string()), 0);
+  ASSERT_EQ(lrid("sweep " + file + " -q -j 2 -o " + (root / "jobs2").string()), 0);
+  ASSERT_EQ(lrid("sweep " + file + " -q -j 1 --shard 0/2 -o " + (root / "sharded").string()), 0);
+  ASSERT_EQ(lrid("sweep " + file + " -q -j 1 --shard 1/2 -o " + (root / "sharded").string()), 0);
+  // Killed at a random moment (the whole process group), then resumed.
+  std::mt19937 rng(static_cast<unsigned>(std::random_device{}()));
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    setpgid(0, 0);
+    const std::string out = (root / "killed").string();
+    execl(LRID_BINARY, LRID_BINARY, "sweep", file.c_str(), "-q", "-j", "2", "schedule.parameters.epochs=20", "-o",
+          out.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500 + rng() % 2000));
+  kill(-pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the sweep finished before it was killed";
+  ASSERT_EQ(lrid("sweep " + file + " -q -j 2 schedule.parameters.epochs=20 -o " + (root / "killed").string()), 0);
+  ASSERT_EQ(lrid("sweep " + file + " -q -j 1 schedule.parameters.epochs=20 -o " + (root / "whole").string()), 0);
+
+  auto [x, y, layer] = dataset_of(root / "serial");
+  for (const char* other : {"jobs2", "sharded"}) {
+    auto [x2, y2, l2] = dataset_of(root / other);
+    EXPECT_TRUE(torch::equal(x, x2)) << other;
+    EXPECT_EQ(y, y2) << other;
+    EXPECT_EQ(layer, l2) << other;
+  }
+  auto [xk, yk, lk] = dataset_of(root / "killed");
+  auto [xw, yw, lw] = dataset_of(root / "whole");
+  EXPECT_TRUE(torch::equal(xk, xw));
+  EXPECT_EQ(yk, yw);
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace lrid

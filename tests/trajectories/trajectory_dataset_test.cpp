@@ -1,0 +1,82 @@
+// The HDF5 trajectory dataset: round trip, selection, and bad files.
+#include "trajectories/trajectory_dataset.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "classifiers/classifier_test_data.h"
+#include "core/errors.h"
+#include "core/files.h"
+
+namespace lrid {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path tmp(const std::string& n) {
+  return fs::temp_directory_path() / fmt::format("lrid_ds_{}_{}", static_cast<long>(getpid()), n);
+}
+
+TEST(TrajectoryDataset, RoundTripKeepsEveryField) {
+  TrajectoryDataset d = testing::synthetic_trajectories(5, {"adam", "fa", "sgdm"}, {"weightraw_mean"}, 1.0, 3);
+  MetaColumn seeds;
+  seeds.kind = MetaColumn::Kind::kInt;
+  MetaColumn frac;
+  frac.kind = MetaColumn::Kind::kReal;
+  for (int64_t i = 0; i < d.rows(); ++i) {
+    seeds.ints.push_back(i * 3 - 1);
+    frac.reals.push_back(i % 2 ? 0.5 : std::nan(""));
+  }
+  d.meta["model_seed"] = seeds;
+  d.meta["obs_frac"] = frac;
+  d.attributes["lrid_commit"] = "abc";
+  d.x[2][3][4] = std::nanf("");  // non-finite values are allowed in X
+  write_dataset(tmp("rt.h5").string(), d);
+  TrajectoryDataset e = read_dataset(tmp("rt.h5").string());
+  EXPECT_TRUE(torch::equal(e.x.nan_to_num(), d.x.nan_to_num()));
+  EXPECT_TRUE(std::isnan(e.x[2][3][4].item<float>()));
+  EXPECT_TRUE(torch::equal(e.x_cat, d.x_cat));
+  EXPECT_EQ(e.y, d.y);
+  EXPECT_EQ(e.obs_keys, d.obs_keys);
+  EXPECT_TRUE(torch::equal(e.time_epochs, d.time_epochs));
+  EXPECT_EQ(e.meta.at("layer").strings, d.meta.at("layer").strings);
+  EXPECT_EQ(e.meta.at("model_seed").ints, seeds.ints);
+  EXPECT_TRUE(std::isnan(e.meta.at("obs_frac").reals[0]));
+  EXPECT_EQ(e.attributes.at("lrid_commit"), "abc");
+  auto rows = nonfinite_rows(e, {4});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0], 2);
+  fs::remove(tmp("rt.h5"));
+}
+
+TEST(TrajectoryDataset, SelectionByNameAndSet) {
+  TrajectoryDataset d = testing::synthetic_trajectories(2, {"a", "b"}, {}, 0.0, 1);
+  std::vector<std::string> names;
+  auto idx = select_observables(d, "act", &names);
+  EXPECT_EQ(names.size(), 8u);
+  EXPECT_EQ(d.obs_keys[static_cast<std::size_t>(idx[0])], "actabs_mean");
+  EXPECT_EQ(select_observables(d, "gradavgraw_id,weightraw_norm").size(), 2u);
+  EXPECT_EQ(select_observables(d, "every").size(), d.obs_keys.size());
+  EXPECT_THROW(select_observables(d, "weightsq_norm"), DataError);  // not in this (admissible) dataset
+  EXPECT_THROW(select_observables(d, ","), ConfigError);
+}
+
+TEST(TrajectoryDataset, MissingFieldsAndForeignFilesAreDataErrors) {
+  write_file_atomic(tmp("text.h5"), "not hdf5");
+  EXPECT_THROW(read_dataset(tmp("text.h5").string()), DataError);
+  EXPECT_THROW(read_dataset(tmp("missing.h5").string()), DataError);
+  std::vector<std::pair<std::string, torch::Tensor>> only_x = {{"X", torch::zeros({2, 3, 4})}};
+  write_arrays(tmp("onlyx.h5").string(), only_x);
+  try {
+    read_dataset(tmp("onlyx.h5").string());
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("'Y' is missing"), std::string::npos) << e.what();
+  }
+  fs::remove(tmp("text.h5"));
+  fs::remove(tmp("onlyx.h5"));
+}
+
+}  // namespace
+}  // namespace lrid

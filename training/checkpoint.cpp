@@ -1,0 +1,105 @@
+// Checkpoint save/load through LibTorch's serialize archives. See checkpoint.h.
+#include "training/checkpoint.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "core/errors.h"
+#include "training/optimizer.h"
+
+namespace lrid {
+
+void save_checkpoint(const std::string& path, torch::nn::Module& model, const NamedOptimizers& optimizers,
+                     const TrainState& state) {
+  torch::serialize::OutputArchive archive;
+  for (const auto& p : model.named_parameters()) archive.write("param/" + p.key(), p.value().detach().cpu());
+  for (const auto& b : model.named_buffers()) archive.write("buffer/" + b.key(), b.value().cpu(), true);
+  archive.write("state/step", torch::tensor(state.step, torch::kInt64));
+  archive.write("state/wall_time_s", torch::tensor(state.wall_time_s, torch::kFloat64));
+  archive.write("state/train_time_s", torch::tensor(state.train_time_s, torch::kFloat64));
+  archive.write("state/record_time_s", torch::tensor(state.record_time_s, torch::kFloat64));
+  torch::Device device = torch::kCPU;
+  auto params = model.parameters();
+  if (!params.empty()) device = params.front().device();
+  for (const auto& [name, optimizer] : optimizers) {
+    if (optimizer == nullptr) continue;
+    // Optimizer state goes to disk as CPU tensors, then back to the parameters' device.
+    if (!device.is_cpu()) optimizer_state_to(*optimizer, torch::kCPU);
+    torch::serialize::OutputArchive opt;
+    optimizer->save(opt);
+    archive.write(name, opt);
+    if (!device.is_cpu()) optimizer_state_to(*optimizer, device);
+  }
+  std::string tmp = path + ".tmp";
+  try {
+    archive.save_to(tmp);
+  } catch (const c10::Error& e) {
+    throw IoError(fmt::format("{}: cannot write checkpoint: {}", path, e.msg()));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw IoError(fmt::format("{}: cannot rename checkpoint into place: {}", path, ec.message()));
+}
+
+TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
+                           const NamedOptimizers& optimizers) {
+  TrainState state;
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path, torch::kCPU);
+    torch::NoGradGuard no_grad;
+    for (auto& p : model.named_parameters()) {
+      torch::Tensor t;
+      archive.read("param/" + p.key(), t);
+      if (!t.sizes().equals(p.value().sizes()))
+        throw IoError(fmt::format("{}: parameter {} has shape {} in the checkpoint, {} in the model",
+                                  path, p.key(), fmt::join(t.sizes(), "x"), fmt::join(p.value().sizes(), "x")));
+      p.value().copy_(t);
+    }
+    for (auto& b : model.named_buffers()) {
+      torch::Tensor t;
+      archive.read("buffer/" + b.key(), t, true);
+      b.value().copy_(t);
+    }
+    torch::Tensor step, wall, train;
+    archive.read("state/step", step);
+    archive.read("state/wall_time_s", wall);
+    archive.read("state/train_time_s", train);
+    state.step = step.item<int64_t>();
+    state.wall_time_s = wall.item<double>();
+    state.train_time_s = train.item<double>();
+    torch::Tensor record;
+    if (archive.try_read("state/record_time_s", record)) state.record_time_s = record.item<double>();
+    for (const auto& [name, optimizer] : optimizers) {
+      if (optimizer == nullptr) continue;
+      torch::serialize::InputArchive opt;
+      archive.read(name, opt);
+      optimizer->load(opt);
+      auto params = model.parameters();
+      if (!params.empty() && !params.front().device().is_cpu())
+        optimizer_state_to(*optimizer, params.front().device());
+    }
+  } catch (const c10::Error& e) {
+    throw IoError(fmt::format("{}: cannot read checkpoint: {}", path, e.msg().substr(0, e.msg().find('\n'))));
+  }
+  return state;
+}
+
+std::vector<std::pair<int64_t, std::filesystem::path>> list_checkpoints(const std::filesystem::path& run_dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::pair<int64_t, fs::path>> out;
+  const fs::path dir = run_dir / "checkpoints";
+  if (!fs::is_directory(dir)) return out;
+  static const std::regex re("step_([0-9]+)\\.pt");
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::smatch m;
+    const std::string name = e.path().filename().string();
+    if (std::regex_match(name, m, re)) out.emplace_back(std::stoll(m[1].str()), e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace lrid

@@ -1,0 +1,76 @@
+// Learning-rate schedules. See lr_schedule.h.
+#include "training/lr_schedule.h"
+
+#include <cmath>
+
+#include "core/errors.h"
+
+namespace lrid {
+
+LrSchedule::LrSchedule(double base_lr, int64_t total_steps, int64_t warmup_steps,
+                       std::vector<int64_t> milestone_steps, double gamma)
+    : base_(base_lr), gamma_(gamma), total_steps_(total_steps), warmup_(warmup_steps),
+      milestones_(std::move(milestone_steps)) {}
+
+double LrSchedule::at(int64_t step) const {
+  double lr = base_;
+  // Warm-up: rates base*(1/w), base*(2/w), ..., reaching base at step w-1.
+  if (step < warmup_) lr = base_ * static_cast<double>(step + 1) / static_cast<double>(warmup_);
+  for (int64_t m : milestones_)
+    if (step >= m) lr *= gamma_;
+  return lr;
+}
+
+int64_t schedule_total_steps(const Params& p, int64_t steps_per_epoch) {
+  int64_t total = static_cast<int64_t>(std::llround(p.get_real("epochs") * steps_per_epoch));
+  total = std::max<int64_t>(total, 1);
+  int64_t cap = p.get_int("max_steps");
+  return cap > 0 ? std::min(total, cap) : total;
+}
+
+namespace {
+
+LrSchedule make_step(const Params& p, double base_lr, int64_t steps_per_epoch) {
+  int64_t total = schedule_total_steps(p, steps_per_epoch);
+  int64_t warmup = static_cast<int64_t>(std::llround(p.get_real("warmup_epochs") * steps_per_epoch));
+  std::vector<int64_t> ms;
+  for (double f : p.get_reals("milestones"))
+    ms.push_back(static_cast<int64_t>(std::llround(f * static_cast<double>(total))));
+  return LrSchedule(base_lr, total, warmup, ms, p.get_real("gamma"));
+}
+
+LrSchedule make_constant(const Params& p, double base_lr, int64_t steps_per_epoch) {
+  return LrSchedule(base_lr, schedule_total_steps(p, steps_per_epoch), 0, {}, 1.0);
+}
+
+ParamSpec epochs_param(double def) {
+  return real_param("epochs", def).above(0).describe("length of training in epochs (may be fractional)");
+}
+ParamSpec max_steps_param() {
+  return int_param("max_steps", 0).at_least(0).describe("cap on optimizer steps; 0: none");
+}
+
+}  // namespace
+
+const Registry<ScheduleFactory>& schedule_registry() {
+  static const Registry<ScheduleFactory> r = [] {
+    Registry<ScheduleFactory> reg("schedule");
+    reg.add("step", "linear warm-up, then step decay at fractions of training",
+            {epochs_param(100), real_param("warmup_epochs", 0).at_least(0),
+             reals_param("milestones", {0.3, 0.6, 0.8}).above(0).below(1)
+                 .describe("fractions of training at which the rate is multiplied by gamma"),
+             real_param("gamma", 0.1).above(0).at_most(1), max_steps_param()},
+            &make_step);
+    reg.add("constant", "a constant learning rate", {epochs_param(100), max_steps_param()},
+            &make_constant);
+    return reg;
+  }();
+  return r;
+}
+
+LrSchedule make_schedule(const std::string& type, const Params& params, double base_lr,
+                         int64_t steps_per_epoch) {
+  return schedule_registry().at(type).factory(params, base_lr, steps_per_epoch);
+}
+
+}  // namespace lrid

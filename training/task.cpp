@@ -1,0 +1,111 @@
+// The supervised and SimCLR tasks. See task.h.
+#include "training/task.h"
+
+#include <torch/torch.h>
+
+#include "models/model.h"
+
+namespace lrid {
+namespace {
+
+class SupervisedTask : public Task {
+ public:
+  TaskOutput loss(ModelImpl& model, const Batch& batch) override {
+    torch::Tensor logits = model.forward(batch.images);
+    TaskOutput out;
+    out.loss = torch::nn::functional::cross_entropy(logits, batch.labels);
+    {
+      torch::NoGradGuard g;
+      out.correct = logits.argmax(1).eq(batch.labels).sum();
+    }
+    out.count = batch.labels.size(0);
+    return out;
+  }
+};
+
+class SimclrTask : public Task {
+ public:
+  explicit SimclrTask(const Params& p)
+      : temperature_(p.get_real("temperature")), projection_dim_(p.get_int("projection_dim")) {
+    views_.enabled = true;
+    views_.crop_scale_min = p.get_real("crop_scale_min");
+    views_.hflip = p.get_bool("hflip");
+    views_.jitter_prob = p.get_real("color_jitter_prob");
+    views_.jitter_strength = p.get_real("color_jitter_strength");
+    views_.grayscale_prob = p.get_real("grayscale_prob");
+    views_.blur_prob = p.get_real("blur_prob");
+  }
+  TaskOutput loss(ModelImpl& model, const Batch& batch) override {
+    TORCH_CHECK(batch.images.size(0) % 2 == 0, "simclr: a batch must hold two views per image, got ",
+                batch.images.size(0), " images");
+    NtXent r = nt_xent(model.forward(batch.images), temperature_);
+    return {r.loss, r.correct, batch.images.size(0)};
+  }
+  int64_t projection_dim() const override { return projection_dim_; }
+  ViewOptions views() const override { return views_; }
+
+ private:
+  double temperature_;
+  int64_t projection_dim_;
+  ViewOptions views_;
+};
+
+Schema simclr_schema() {
+  return {
+      real_param("temperature", 0.1).above(0).describe("NT-Xent temperature τ"),
+      int_param("projection_dim", 128).at_least(1).describe("output size of head_contrastive/nl_1"),
+      real_param("weight_decay", 1e-6).at_least(0)
+          .describe("coupled L2 of the whole network (unless optimizer.parameters.weight_decay is set)"),
+      real_param("crop_scale_min", 0.08).above(0).at_most(1).describe("random resized crop: smallest area fraction"),
+      bool_param("hflip", true).describe("random horizontal flips"),
+      real_param("color_jitter_prob", 0.8).at_least(0).at_most(1),
+      real_param("color_jitter_strength", 1.0).at_least(0)
+          .describe("s: brightness/contrast/saturation 0.8 s, hue 0.2 s (hue/saturation on RGB only)"),
+      real_param("grayscale_prob", 0.2).at_least(0).at_most(1).describe("RGB only"),
+      real_param("blur_prob", 0.5).at_least(0).at_most(1).describe("Gaussian blur, sigma U[0.1, 2]"),
+  };
+}
+
+}  // namespace
+
+torch::Tensor Task::probe_forward(ModelImpl& model, const torch::Tensor& images) { return model.forward(images); }
+
+NtXent nt_xent(const torch::Tensor& z, double temperature) {
+  TORCH_CHECK(z.dim() == 2 && z.size(0) % 2 == 0 && z.size(0) >= 2, "nt_xent: z must be [2n, P], got ", z.sizes());
+  TORCH_CHECK(temperature > 0, "nt_xent: the temperature must be > 0, got ", temperature);
+  const int64_t n = z.size(0) / 2;
+  torch::Tensor h = torch::nn::functional::normalize(z, torch::nn::functional::NormalizeFuncOptions().dim(1));
+  torch::Tensor h1 = h.slice(0, 0, n), h2 = h.slice(0, n, 2 * n);
+  torch::Tensor mask = torch::eye(n, h.options()) * 1e9;
+  torch::Tensor ab = h1.matmul(h2.t()) / temperature, aa = h1.matmul(h1.t()) / temperature - mask;
+  torch::Tensor ba = h2.matmul(h1.t()) / temperature, bb = h2.matmul(h2.t()) / temperature - mask;
+  torch::Tensor la = torch::cat({ab, aa}, 1), lb = torch::cat({ba, bb}, 1);
+  torch::Tensor target = torch::arange(n, torch::TensorOptions().dtype(torch::kInt64).device(z.device()));
+  NtXent out;
+  out.loss = torch::nn::functional::cross_entropy(la, target) + torch::nn::functional::cross_entropy(lb, target);
+  torch::NoGradGuard g;
+  out.correct = la.argmax(1).eq(target).sum() + lb.argmax(1).eq(target).sum();
+  return out;
+}
+
+const Registry<TaskFactory>& task_registry() {
+  static const Registry<TaskFactory> r = [] {
+    Registry<TaskFactory> reg("task");
+    reg.add("supervised", "classification with softmax cross-entropy", {},
+            [](const Params&) -> std::unique_ptr<Task> { return std::make_unique<SupervisedTask>(); });
+    reg.add("simclr", "SimCLR: two augmented views per image, projection head, NT-Xent loss", simclr_schema(),
+            [](const Params& p) -> std::unique_ptr<Task> { return std::make_unique<SimclrTask>(p); });
+    return reg;
+  }();
+  return r;
+}
+
+std::unique_ptr<Task> make_task(const std::string& type, const Params& params) {
+  return task_registry().at(type).factory(params);
+}
+
+double task_weight_decay(const std::string& type, const Params& params) {
+  return type == "simclr" ? params.get_real("weight_decay") : -1.0;
+}
+
+}  // namespace lrid
