@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "classifiers/protocol.h"
+#include "classifiers/registry.h"
 #include "classifiers/saved_classifier.h"
 #include "app/sweep.h"
 #include "trajectories/dataset_builder.h"
@@ -19,16 +20,17 @@
 namespace lrid {
 namespace fs = std::filesystem;
 
-// `lrid classify DATASET.h5 --classifier rf|svm|conv1d ...`
+// `lrid classify DATASET.h5 --classifier NAME ...` (a name of classifier_registry())
 void add_classify(CLI::App& app, std::function<int()>& action) {
   auto* cmd = app.add_subcommand("classify", "identify learning rules: the cross-validated protocol on a dataset");
-  static std::string dataset, classifier = "rf", observables = "all", grid = "paper", out, save_model;
+  static std::string dataset, classifier = ProtocolOptions{}.classifier, observables = "all", grid = "paper", out, save_model;
   static std::vector<std::string> sets;
   static int64_t splits = 10, seed = 0, jobs = 0;
   static bool drop = false, quiet = false;
   static double noise_var = 0;
   cmd->add_option("dataset", dataset, "trajectory dataset (HDF5)")->required();
-  cmd->add_option("--classifier,-c", classifier, "rf, svm or conv1d")->check(CLI::IsMember({"rf", "svm", "conv1d"}));
+  const auto names = classifier_registry().names();
+  cmd->add_option("--classifier,-c", classifier, fmt::format("{}", fmt::join(names, ", ")))->check(CLI::IsMember(names));
   cmd->add_option("--observables", observables, "all (24 admissible), all45, weight, act, grad, or NAME,NAME,...");
   cmd->add_option("--splits", splits, "outer train/test splits")->check(CLI::PositiveNumber);
   cmd->add_option("--grid", grid, "paper or fast")->check(CLI::IsMember({"paper", "fast"}));
@@ -97,8 +99,8 @@ void add_identify(CLI::App& app, std::function<int()>& action) {
       SavedClassifier c = load_classifier(model);
       TrajectoryDataset data = read_dataset(dataset);
       torch::Tensor s = classify_rows(c, data);
-      // Forest vote fractions and Conv1D softmax are probabilities; SVM decision values go through a softmax.
-      torch::Tensor p = c.classifier == "svm" ? torch::softmax(s, 1) : s;
+      // Probabilities (forest votes, Conv1D softmax) as they are; decision values (SVM) through a softmax.
+      torch::Tensor p = classifier_spec(c.classifier).probabilistic ? s : torch::softmax(s, 1);
       auto [prob, pred] = p.max(1);
       const MetaColumn* run = data.meta.count("run_id") ? &data.meta.at("run_id") : nullptr;
       const MetaColumn* layer = data.meta.count("layer") ? &data.meta.at("layer") : nullptr;

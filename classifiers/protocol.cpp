@@ -10,6 +10,7 @@
 #include <set>
 
 #include "classifiers/features.h"
+#include "classifiers/registry.h"
 #include "classifiers/splits.h"
 #include "classifiers/trajectory_model.h"
 #include "core/errors.h"
@@ -153,15 +154,10 @@ ProtocolResult run_protocol(const TrajectoryDataset& data, const ProtocolOptions
           best = c;
         }
       }
-      if (best_score < 0 && o.classifier == "conv1d" && config_value(r.grid.front(), "batch_size") != "rows") {
-        // §6.6: when no batch size fits the training rows, use batch = rows; search again.
-        for (auto& c : r.grid)
-          for (auto& kv : c)
-            if (kv.first == "batch_size") kv.second = "rows";
-        std::vector<GridConfig> unique;
-        for (const auto& c : r.grid)
-          if (std::find(unique.begin(), unique.end(), c) == unique.end()) unique.push_back(c);
-        r.grid = unique;
+      const ClassifierSpec& spec = classifier_spec(o.classifier);
+      if (best_score < 0 && spec.fallback && !spec.fallback(r.grid).empty()) {
+        // No configuration fits this data: search the classifier's fallback grid instead.
+        r.grid = spec.fallback(r.grid);
         ng = static_cast<int64_t>(r.grid.size());
         --s;
         continue;

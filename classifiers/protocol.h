@@ -19,7 +19,7 @@
 namespace lrid {
 
 struct ProtocolOptions {
-  std::string classifier = "rf";   // rf | svm | conv1d
+  std::string classifier = "rf";   // a name of classifier_registry()
   std::string observables = "all";  // all | all45 | weight | act | grad | name,name,...
   std::string grid = "paper";       // paper | fast
   std::map<std::string, std::vector<std::string>> set;  // grid axis overrides

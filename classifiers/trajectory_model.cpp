@@ -9,6 +9,7 @@
 #include "classifiers/linear_svm.h"
 #include "classifiers/pca.h"
 #include "classifiers/random_forest.h"
+#include "classifiers/registry.h"
 #include "core/errors.h"
 
 namespace lrid {
@@ -158,10 +159,19 @@ class Conv1dModel : public TrajectoryModel {
 
 std::unique_ptr<TrajectoryModel> make_trajectory_model(const std::string& classifier, const GridConfig& config,
                                                        int64_t time_points, uint64_t seed, int64_t n_jobs) {
-  if (classifier == "rf") return std::make_unique<ForestModel>(config, seed, n_jobs);
-  if (classifier == "svm") return std::make_unique<SvmModel>(config, seed);
-  if (classifier == "conv1d") return std::make_unique<Conv1dModel>(config, time_points, seed);
-  throw ConfigError(fmt::format("--classifier '{}': expected rf, svm or conv1d", classifier));
+  return classifier_spec(classifier).make(config, time_points, seed, n_jobs);
+}
+
+std::unique_ptr<TrajectoryModel> forest_model(const GridConfig& config, uint64_t seed, int64_t n_jobs) {
+  return std::make_unique<ForestModel>(config, seed, n_jobs);
+}
+
+std::unique_ptr<TrajectoryModel> svm_model(const GridConfig& config, uint64_t seed) {
+  return std::make_unique<SvmModel>(config, seed);
+}
+
+std::unique_ptr<TrajectoryModel> conv1d_model(const GridConfig& config, int64_t time_points, uint64_t seed) {
+  return std::make_unique<Conv1dModel>(config, time_points, seed);
 }
 
 }  // namespace lrid

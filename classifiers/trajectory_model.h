@@ -31,10 +31,19 @@ class TrajectoryModel {
   }
 };
 
+// A registered classifier (classifiers/registry.h) in the configuration given.
 // Throws ConfigError for a configuration that cannot be fitted (e.g. a PCA size
 // above min(rows, features), a batch above the training rows): the protocol
 // skips those, as the spec says.
 std::unique_ptr<TrajectoryModel> make_trajectory_model(const std::string& classifier, const GridConfig& config,
                                                        int64_t time_points, uint64_t seed, int64_t n_jobs);
+
+// The adapters behind the registry's factories: the random forest on [one-hot | continuous]
+// (n_estimators, max_features), the linear SVM with optional PCA of the continuous block
+// (C, pca), and the Conv1D MLP on the 3-D layout (lr, kernel, stride, filters, batch_size
+// or "rows", pooling, weight_decay, epochs).
+std::unique_ptr<TrajectoryModel> forest_model(const GridConfig& config, uint64_t seed, int64_t n_jobs);
+std::unique_ptr<TrajectoryModel> svm_model(const GridConfig& config, uint64_t seed);
+std::unique_ptr<TrajectoryModel> conv1d_model(const GridConfig& config, int64_t time_points, uint64_t seed);
 
 }  // namespace lrid

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "classifiers/registry.h"
 #include "core/csv.h"
 #include "core/files.h"
 #include "core/json.h"
@@ -53,13 +54,15 @@ ProtocolOptions protocol_options(const Params& p, const std::string& classifier,
     if (eq == std::string::npos || eq == 0) throw ConfigError(fmt::format("set: '{}' is not KEY=V1,V2", s));
     const std::string key = s.substr(0, eq);
     bool anywhere = false, here = false;
-    for (const char* c : {"rf", "svm", "conv1d"}) {
+    const auto classifiers = classifier_registry().names();
+    for (const auto& c : classifiers) {
       const GridConfig first = classifier_grid(c, "fast", 21).front();
       const bool has = std::any_of(first.begin(), first.end(), [&](const auto& kv) { return kv.first == key; });
       anywhere = anywhere || has;
       here = here || (has && classifier == c);
     }
-    if (!anywhere) throw ConfigError(fmt::format("set: '{}' is not a hyperparameter of rf, svm or conv1d", key));
+    if (!anywhere)
+      throw ConfigError(fmt::format("set: '{}' is not a hyperparameter of {}", key, fmt::join(classifiers, ", ")));
     if (!here) continue;
     std::vector<std::string> values;
     std::stringstream ss(s.substr(eq + 1));
