@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,6 +33,12 @@ class RegistryBase {
       throw ConfigError(fmt::format("{}: unknown {} type '{}' (known: {})", where, section_, name,
                                     fmt::join(all, ", ")));
     return n;
+  }
+  // Whether `name` is a registered name or alias.
+  bool known(const std::string& name) const {
+    auto a = aliases_.find(name);
+    auto all = names();
+    return std::find(all.begin(), all.end(), a == aliases_.end() ? name : a->second) != all.end();
   }
   void add_alias(const std::string& alias, const std::string& target) { aliases_[alias] = target; }
 

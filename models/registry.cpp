@@ -43,16 +43,21 @@ const Registry<ModelFactory>& model_registry() {
 Model make_model(const std::string& type, const Params& params, int64_t in_channels,
                  int64_t input_size, int64_t num_classes, uint64_t seed, const LayerRule& rule,
                  int64_t projection_dim) {
-  ModelOptions o;
-  o.architecture = model_registry().canonical(type, "model.type");
+  ModelOptions o = model_options(type, params);
   o.in_channels = in_channels;
   o.input_size = input_size;
   o.num_classes = num_classes;
   o.seed = seed;
   o.rule = rule;
   o.projection_dim = projection_dim;
-  model_registry().at(o.architecture).factory(params, o);
   return build_model(o);
+}
+
+ModelOptions model_options(const std::string& type, const Params& params) {
+  ModelOptions o;
+  o.architecture = model_registry().canonical(type, "model.type");
+  model_registry().at(o.architecture).factory(params, o);
+  return o;
 }
 
 }  // namespace lrid

@@ -14,6 +14,10 @@ const Registry<ModelFactory>& model_registry();
 // The coupled L2 rate of an architecture (learning-rules.md §9.7), without building it.
 double architecture_weight_decay(const std::string& architecture);
 
+// The section's validated parameters as ModelOptions (architecture and its own
+// fields; the data-dependent fields, seed and rule are left to the caller).
+ModelOptions model_options(const std::string& type, const Params& params);
+
 // Builds the model of a `model` section for data with `in_channels`, `input_size`, `num_classes`.
 Model make_model(const std::string& type, const Params& params, int64_t in_channels,
                  int64_t input_size, int64_t num_classes, uint64_t seed, const LayerRule& rule = {},

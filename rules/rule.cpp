@@ -1,11 +1,16 @@
-// The registry of learning rules, their parameters and defaults
+// The registry of learning rules, their traits, parameters and defaults
 // (learning-rules.md §2, §5.4, §6; defaults of neuroailab/Neural-Alignment).
 #include "rules/rule.h"
+
+#include <algorithm>
 
 namespace lrid {
 namespace {
 
-LayerRule backprop(const Params&) { return {}; }
+// [assumption] W under the alignment rules uses SGD with momentum, as sgdm (§2); Adam is allowed.
+RuleTraits alignment_traits(bool trainable, bool w_gradient = false) {
+  return {"sgd", {"sgd", "adam"}, true, trainable, w_gradient};
+}
 
 // Parameters shared by every alignment rule.
 Schema feedback_schema(Schema extra, bool trainable) {
@@ -25,74 +30,80 @@ Schema feedback_schema(Schema extra, bool trainable) {
   return s;
 }
 
-LayerRule alignment(const Params& p, bool trainable) {
-  LayerRule r;
-  r.feedback = true;
-  r.trainable_feedback = trainable;
-  r.feedback_init = p.get_string("feedback_init");
-  if (trainable) {
-    r.regularizer.use_bias_forward = p.get_bool("use_bias_forward");
-    r.regularizer.use_bias_backward = p.get_bool("use_bias_backward");
+// The settings every alignment rule shares; `coefficients` sets B's layer-local loss.
+RuleOptions alignment(const Params& p, const RuleTraits& traits,
+                      const std::function<void(const Params&, RegularizerCoefficients&)>& coefficients) {
+  RuleOptions o;
+  o.layer.feedback = true;
+  o.layer.trainable_feedback = traits.trainable_feedback;
+  o.layer.tie_grad = traits.feedback_gets_w_gradient;
+  o.layer.feedback_init = p.get_string("feedback_init");
+  o.metrics_every = p.get_int("metrics_every");
+  if (traits.trainable_feedback) {
+    o.layer.regularizer.use_bias_forward = p.get_bool("use_bias_forward");
+    o.layer.regularizer.use_bias_backward = p.get_bool("use_bias_backward");
+    o.feedback.optimizer = p.get_string("feedback_optimizer");
+    o.feedback.lr = p.get_real("feedback_lr");
+    o.feedback.alignment_rate = p.get_real("alignment_rate");
+    coefficients(p, o.layer.regularizer);
   }
-  return r;
-}
-
-LayerRule fa(const Params& p) { return alignment(p, false); }
-LayerRule ia(const Params& p) {  // alpha*amp + beta*null + gamma*decay
-  LayerRule r = alignment(p, true);
-  r.regularizer.amp = p.get_real("alpha");
-  r.regularizer.null = p.get_real("beta");
-  r.regularizer.decay = p.get_real("gamma");
-  return r;
-}
-LayerRule sa(const Params& p) {  // alpha*decay + beta*self
-  LayerRule r = alignment(p, true);
-  r.regularizer.decay = p.get_real("alpha");
-  r.regularizer.self = p.get_real("beta");
-  return r;
-}
-LayerRule aa(const Params& p) {  // alpha*sparse + beta*amp
-  LayerRule r = alignment(p, true);
-  r.regularizer.sparse = p.get_real("alpha");
-  r.regularizer.amp = p.get_real("beta");
-  return r;
-}
-LayerRule wm(const Params& p) {  // alpha*decay + beta*amp
-  LayerRule r = alignment(p, true);
-  r.regularizer.decay = p.get_real("alpha");
-  r.regularizer.amp = p.get_real("beta");
-  return r;
-}
-LayerRule kp(const Params& p) {  // alpha*decay, with W's gradient tied to B
-  LayerRule r = alignment(p, true);
-  r.regularizer.decay = p.get_real("alpha");
-  r.tie_grad = true;
-  return r;
+  return o;
 }
 
 ParamSpec coef(const char* name, double def, const char* what) {
   return real_param(name, def).at_least(0).describe(what);
 }
 
+// Adds an alignment rule whose B-loss coefficients come from `coefficients`.
+void add_alignment(Registry<RuleSpec>& reg, const char* name, const char* help, Schema coefficient_schema,
+                   RuleTraits traits, std::function<void(const Params&, RegularizerCoefficients&)> coefficients) {
+  const bool trainable = traits.trainable_feedback;
+  reg.add(name, help, feedback_schema(std::move(coefficient_schema), trainable),
+          RuleSpec{traits, [traits, coefficients](const Params& p) { return alignment(p, traits, coefficients); }});
+}
+
+void add_rules(Registry<RuleSpec>& reg) {
+  auto backprop = [](const Params&) { return RuleOptions{}; };
+  reg.add("sgdm", "backpropagation; W by SGD with momentum", {}, RuleSpec{{"sgd", {"sgd"}}, backprop});
+  reg.add("adam", "backpropagation; W by Adam", {}, RuleSpec{{"adam", {"adam"}}, backprop});
+  add_alignment(reg, "fa", "feedback alignment: errors sent down through a fixed random B", {},
+                alignment_traits(false), [](const Params&, RegularizerCoefficients&) {});
+  add_alignment(reg, "ia", "information alignment: B trained by alpha*amp + beta*null + gamma*decay",
+                {coef("alpha", 2e-3, "amp"), coef("beta", 1e-3, "null"), coef("gamma", 1e-3, "decay")},
+                alignment_traits(true), [](const Params& p, RegularizerCoefficients& c) {
+                  c.amp = p.get_real("alpha");
+                  c.null = p.get_real("beta");
+                  c.decay = p.get_real("gamma");
+                });
+  add_alignment(reg, "sa", "symmetric alignment: B trained by alpha*decay + beta*self",
+                {coef("alpha", 1e-3, "decay"), coef("beta", 2e-3, "self")}, alignment_traits(true),
+                [](const Params& p, RegularizerCoefficients& c) {
+                  c.decay = p.get_real("alpha");
+                  c.self = p.get_real("beta");
+                });
+  add_alignment(reg, "aa", "activation alignment: B trained by alpha*sparse + beta*amp",
+                {coef("alpha", 1e-3, "sparse"), coef("beta", 2e-3, "amp")}, alignment_traits(true),
+                [](const Params& p, RegularizerCoefficients& c) {
+                  c.sparse = p.get_real("alpha");
+                  c.amp = p.get_real("beta");
+                });
+  add_alignment(reg, "wm", "weight mirror: B trained by alpha*decay + beta*amp",
+                {coef("alpha", 1e-3, "decay"), coef("beta", 1e-3, "amp")}, alignment_traits(true),
+                [](const Params& p, RegularizerCoefficients& c) {
+                  c.decay = p.get_real("alpha");
+                  c.amp = p.get_real("beta");
+                });
+  add_alignment(reg, "kp", "Kolen-Pollack: B receives W's gradient plus alpha*decay", {coef("alpha", 1e-3, "decay")},
+                alignment_traits(true, true),
+                [](const Params& p, RegularizerCoefficients& c) { c.decay = p.get_real("alpha"); });
+}
+
 }  // namespace
 
-const Registry<RuleFactory>& rule_registry() {
-  static const Registry<RuleFactory> r = [] {
-    Registry<RuleFactory> reg("rule");
-    reg.add("sgdm", "backpropagation; W by SGD with momentum", {}, &backprop);
-    reg.add("adam", "backpropagation; W by Adam", {}, &backprop);
-    reg.add("fa", "feedback alignment: errors sent down through a fixed random B", feedback_schema({}, false), &fa);
-    reg.add("ia", "information alignment: B trained by alpha*amp + beta*null + gamma*decay",
-            feedback_schema({coef("alpha", 2e-3, "amp"), coef("beta", 1e-3, "null"), coef("gamma", 1e-3, "decay")}, true),
-            &ia);
-    reg.add("sa", "symmetric alignment: B trained by alpha*decay + beta*self",
-            feedback_schema({coef("alpha", 1e-3, "decay"), coef("beta", 2e-3, "self")}, true), &sa);
-    reg.add("aa", "activation alignment: B trained by alpha*sparse + beta*amp",
-            feedback_schema({coef("alpha", 1e-3, "sparse"), coef("beta", 2e-3, "amp")}, true), &aa);
-    reg.add("wm", "weight mirror: B trained by alpha*decay + beta*amp",
-            feedback_schema({coef("alpha", 1e-3, "decay"), coef("beta", 1e-3, "amp")}, true), &wm);
-    reg.add("kp", "Kolen-Pollack: B receives W's gradient plus alpha*decay",
-            feedback_schema({coef("alpha", 1e-3, "decay")}, true), &kp);
+const Registry<RuleSpec>& rule_registry() {
+  static const Registry<RuleSpec> r = [] {
+    Registry<RuleSpec> reg("rule");
+    add_rules(reg);
     reg.add_alias("feedback", "fa");
     reg.add_alias("information", "ia");
     return reg;
@@ -100,29 +111,22 @@ const Registry<RuleFactory>& rule_registry() {
   return r;
 }
 
-RuleTraits rule_traits(const std::string& rule) {
-  const std::string name = rule_registry().canonical(rule, "rule.type");
-  if (name == "sgdm") return {"sgd", {"sgd"}, false, false};
-  if (name == "adam") return {"adam", {"adam"}, false, false};
-  // [assumption] W under the alignment rules uses SGD with momentum, as sgdm (§2); Adam is allowed.
-  return {"sgd", {"sgd", "adam"}, true, name != "fa"};
+const RuleTraits& rule_traits(const std::string& rule) { return rule_registry().at(rule).factory.traits; }
+
+RuleOptions rule_options(const std::string& rule, const Params& params) {
+  return rule_registry().at(rule).factory.options(params);
 }
 
-LayerRule layer_rule(const std::string& rule, const Params& params) {
-  return rule_registry().at(rule).factory(params);
+LayerRule layer_rule(const std::string& rule, const Params& params) { return rule_options(rule, params).layer; }
+
+int rule_order(const std::string& label) {
+  static const std::vector<std::string> order = {"adam", "sgdm", "ia", "fa", "sa", "aa", "wm", "kp"};
+  const auto it = std::find(order.begin(), order.end(), canonical_rule(label));
+  return it == order.end() ? -1 : static_cast<int>(it - order.begin());
 }
 
-FeedbackTraining feedback_training(const std::string& rule, const Params& p) {
-  FeedbackTraining t;
-  if (!rule_traits(rule).trainable_feedback) return t;
-  t.optimizer = p.get_string("feedback_optimizer");
-  t.lr = p.get_real("feedback_lr");
-  t.alignment_rate = p.get_real("alignment_rate");
-  return t;
-}
-
-int64_t alignment_metrics_every(const std::string& rule, const Params& p) {
-  return rule_traits(rule).feedback ? p.get_int("metrics_every") : 0;
+std::string canonical_rule(const std::string& label) {
+  return rule_registry().known(label) ? rule_registry().canonical(label, "rule") : label;
 }
 
 }  // namespace lrid

@@ -5,7 +5,13 @@
 //   ia                  information alignment: B trained by R_IA = a*amp + b*null + g*decay
 //   sa, aa, wm, kp      symmetric alignment, activation alignment, weight mirror, Kolen-Pollack
 // The original labels `feedback` and `information` are aliases of fa and ia.
+//
+// Everything that depends on which rule it is lives in the rule's registry
+// entry: its traits (admissible optimizers, whether B exists, is trained, gets
+// W's gradient) and the parser of its parameters into RuleOptions.
 #pragma once
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,17 +24,9 @@ struct RuleTraits {
   std::string default_optimizer;        // optimizer type when the config gives none
   std::vector<std::string> optimizers;  // optimizer types the rule admits
   bool feedback = false;                // alignment layers with a feedback kernel B
-  bool trainable_feedback = false;      // B has an optimizer of its own
+  bool trainable_feedback = false;      // B has an optimizer and a layer-local loss of its own
+  bool feedback_gets_w_gradient = false;  // B also receives W's task gradient (KP)
 };
-
-// Builds the per-layer settings of a configured rule.
-using RuleFactory = LayerRule (*)(const Params& params);
-
-const Registry<RuleFactory>& rule_registry();
-// Traits of a rule name (aliases resolved).
-RuleTraits rule_traits(const std::string& rule);
-// Per-layer settings of a configured rule.
-LayerRule layer_rule(const std::string& rule, const Params& params);
 
 // How B is trained (rules with a trainable B): its optimizer type ("same": W's),
 // learning rate (0: W's, following W's schedule), and the weight of the summed
@@ -38,9 +36,34 @@ struct FeedbackTraining {
   double lr = 0;
   double alignment_rate = 1.0;
 };
-FeedbackTraining feedback_training(const std::string& rule, const Params& params);
 
-// Steps between alignment-angle records (0: off), for rules with feedback.
-int64_t alignment_metrics_every(const std::string& rule, const Params& params);
+// A configured rule: what every layer does, how B is trained, and how often
+// alignment.csv gets a row (0: never).
+struct RuleOptions {
+  LayerRule layer;
+  FeedbackTraining feedback;
+  int64_t metrics_every = 0;
+};
+
+struct RuleSpec {
+  RuleTraits traits;
+  // Validated `rule.parameters` -> RuleOptions (the only place they are read).
+  std::function<RuleOptions(const Params& params)> options;
+};
+
+const Registry<RuleSpec>& rule_registry();
+// Traits of a rule name (aliases resolved); ConfigError for an unknown name.
+const RuleTraits& rule_traits(const std::string& rule);
+// The options of a configured rule.
+RuleOptions rule_options(const std::string& rule, const Params& params);
+// rule_options(rule, params).layer: what model builders need.
+LayerRule layer_rule(const std::string& rule, const Params& params);
+
+// The order of rule labels in datasets, confusion matrices and reports
+// (science.md §1): adam, sgdm, ia, fa, sa, aa, wm, kp; an alias sorts with its
+// rule. -1 for a label that is no rule.
+int rule_order(const std::string& label);
+// The rule a label names (an alias resolved); other labels unchanged.
+std::string canonical_rule(const std::string& label);
 
 }  // namespace lrid

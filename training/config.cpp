@@ -187,7 +187,7 @@ Config parse_config(const YAML::Node& root, ConfigSource source) {
   // Coupled L2 defaults to the architecture's rate (learning-rules.md §9.7),
   // or to the task's when the task overrides it (SimCLR: 1e-6).
   if (!c.optimizer.params.has("weight_decay")) {
-    double wd = task_weight_decay(c.task.type, c.task.params);
+    double wd = task_options(c.task.type, c.task.params).weight_decay;
     if (wd < 0) wd = architecture_weight_decay(c.model.type);
     c.optimizer.params.set("weight_decay", real_node(wd));
   }

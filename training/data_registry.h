@@ -1,19 +1,50 @@
-// The `data` section: which dataset, where it is, and its preprocessing.
+// The `data` section: which dataset, where it is, and its preprocessing, as
+// typed DataOptions parsed once from the section's validated parameters.
 #pragma once
+#include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
+#include "core/registry.h"
 #include "images/data_loader.h"
 #include "images/datasets.h"
-#include "core/registry.h"
 
 namespace lrid {
 
-using DataFactory = std::function<ImageData(const Params& params)>;
-const Registry<DataFactory>& data_registry();
+// Seeded synthetic images (data.type synthetic): class prototypes plus noise.
+struct SyntheticOptions {
+  int64_t num_classes = 10, channels = 1, image_size = 28, train_size = 2048, test_size = 512;
+  double noise = 0.3;
+  int64_t seed = 0;
+};
 
-// Loads the dataset of a `data` section (limits applied).
-ImageData make_dataset(const std::string& type, const Params& params);
-// Preprocessing/augmentation options of a `data` section.
-AugmentOptions augment_options(const Params& params, int64_t channels);
+struct DataOptions {
+  std::string type;               // a name of data_registry()
+  std::string root;               // dataset folder (not for synthetic)
+  int64_t input_size = 28;        // images are resized to input_size x input_size
+  int64_t crop_padding = 0;       // random-crop padding; 0: no crop
+  bool hflip = false;             // random horizontal flips
+  bool normalize = true;          // per channel: (x - mean) / std
+  std::vector<double> mean, std;  // one value, or one per channel
+  int64_t train_limit = 0, test_limit = 0;  // first N images of each split; 0: all
+  int64_t decode_size = 0;        // image_folder: JPEG decode size; 0: input_size
+  SyntheticOptions synthetic;
+};
+
+struct DataSpec {
+  // The type's own parameters (root, decode_size, synthetic's) into `options`.
+  std::function<void(const Params& params, DataOptions& options)> parse;
+  std::function<ImageData(const DataOptions& options)> load;
+};
+const Registry<DataSpec>& data_registry();
+
+// A `data` section's validated parameters as DataOptions.
+DataOptions data_options(const std::string& type, const Params& params);
+// Loads the dataset (limits applied).
+ImageData load_data(const DataOptions& options);
+// Preprocessing/augmentation for images with `channels` channels; ConfigError
+// when mean/std hold neither 1 nor `channels` values.
+AugmentOptions augment_options(const DataOptions& options, int64_t channels);
 
 }  // namespace lrid

@@ -21,26 +21,35 @@ double LrSchedule::at(int64_t step) const {
   return lr;
 }
 
-int64_t schedule_total_steps(const Params& p, int64_t steps_per_epoch) {
-  int64_t total = static_cast<int64_t>(std::llround(p.get_real("epochs") * steps_per_epoch));
+int64_t schedule_total_steps(const ScheduleOptions& o, int64_t steps_per_epoch) {
+  int64_t total = static_cast<int64_t>(std::llround(o.epochs * static_cast<double>(steps_per_epoch)));
   total = std::max<int64_t>(total, 1);
-  int64_t cap = p.get_int("max_steps");
-  return cap > 0 ? std::min(total, cap) : total;
+  return o.max_steps > 0 ? std::min(total, o.max_steps) : total;
 }
 
 namespace {
 
-LrSchedule make_step(const Params& p, double base_lr, int64_t steps_per_epoch) {
-  int64_t total = schedule_total_steps(p, steps_per_epoch);
-  int64_t warmup = static_cast<int64_t>(std::llround(p.get_real("warmup_epochs") * steps_per_epoch));
+LrSchedule make_step(const ScheduleOptions& o, double base_lr, int64_t steps_per_epoch) {
+  const int64_t total = schedule_total_steps(o, steps_per_epoch);
+  const auto warmup = static_cast<int64_t>(std::llround(o.warmup_epochs * static_cast<double>(steps_per_epoch)));
   std::vector<int64_t> ms;
-  for (double f : p.get_reals("milestones"))
-    ms.push_back(static_cast<int64_t>(std::llround(f * static_cast<double>(total))));
-  return LrSchedule(base_lr, total, warmup, ms, p.get_real("gamma"));
+  for (double f : o.milestones) ms.push_back(static_cast<int64_t>(std::llround(f * static_cast<double>(total))));
+  return LrSchedule(base_lr, total, warmup, ms, o.gamma);
 }
 
-LrSchedule make_constant(const Params& p, double base_lr, int64_t steps_per_epoch) {
-  return LrSchedule(base_lr, schedule_total_steps(p, steps_per_epoch), 0, {}, 1.0);
+LrSchedule make_constant(const ScheduleOptions& o, double base_lr, int64_t steps_per_epoch) {
+  return LrSchedule(base_lr, schedule_total_steps(o, steps_per_epoch), 0, {}, 1.0);
+}
+
+void parse_step(const Params& p, ScheduleOptions& o) {
+  o.warmup_epochs = p.get_real("warmup_epochs");
+  o.milestones = p.get_reals("milestones");
+  o.gamma = p.get_real("gamma");
+}
+
+void parse_constant(const Params&, ScheduleOptions& o) {
+  o.milestones.clear();
+  o.gamma = 1.0;
 }
 
 ParamSpec epochs_param(double def) {
@@ -52,25 +61,33 @@ ParamSpec max_steps_param() {
 
 }  // namespace
 
-const Registry<ScheduleFactory>& schedule_registry() {
-  static const Registry<ScheduleFactory> r = [] {
-    Registry<ScheduleFactory> reg("schedule");
+const Registry<ScheduleSpec>& schedule_registry() {
+  static const Registry<ScheduleSpec> r = [] {
+    Registry<ScheduleSpec> reg("schedule");
     reg.add("step", "linear warm-up, then step decay at fractions of training",
             {epochs_param(100), real_param("warmup_epochs", 0).at_least(0),
              reals_param("milestones", {0.3, 0.6, 0.8}).above(0).below(1)
                  .describe("fractions of training at which the rate is multiplied by gamma"),
              real_param("gamma", 0.1).above(0).at_most(1), max_steps_param()},
-            &make_step);
+            ScheduleSpec{parse_step, make_step});
     reg.add("constant", "a constant learning rate", {epochs_param(100), max_steps_param()},
-            &make_constant);
+            ScheduleSpec{parse_constant, make_constant});
     return reg;
   }();
   return r;
 }
 
-LrSchedule make_schedule(const std::string& type, const Params& params, double base_lr,
-                         int64_t steps_per_epoch) {
-  return schedule_registry().at(type).factory(params, base_lr, steps_per_epoch);
+ScheduleOptions schedule_options(const std::string& type, const Params& p) {
+  ScheduleOptions o;
+  o.type = schedule_registry().canonical(type, "schedule.type");
+  o.epochs = p.get_real("epochs");
+  o.max_steps = p.get_int("max_steps");
+  schedule_registry().at(o.type).factory.parse(p, o);
+  return o;
+}
+
+LrSchedule make_schedule(const ScheduleOptions& options, double base_lr, int64_t steps_per_epoch) {
+  return schedule_registry().at(options.type).factory.make(options, base_lr, steps_per_epoch);
 }
 
 }  // namespace lrid

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "core/registry.h"
@@ -25,14 +26,28 @@ class LrSchedule {
   std::vector<int64_t> milestones_;
 };
 
-// The length of training in steps: epochs * steps_per_epoch (rounded), capped by max_steps > 0.
-int64_t schedule_total_steps(const Params& schedule_params, int64_t steps_per_epoch);
+// A configured schedule (the `schedule` section).
+struct ScheduleOptions {
+  std::string type = "step";               // a name of schedule_registry()
+  double epochs = 100;                     // length of training (may be fractional)
+  double warmup_epochs = 0;                // step: linear warm-up
+  std::vector<double> milestones{0.3, 0.6, 0.8};  // step: fractions of training where lr *= gamma
+  double gamma = 0.1;
+  int64_t max_steps = 0;                   // cap on optimizer steps; 0: none
+};
 
-using ScheduleFactory = std::function<LrSchedule(const Params& params, double base_lr,
-                                                 int64_t steps_per_epoch)>;
-const Registry<ScheduleFactory>& schedule_registry();
+// The length of training in steps: epochs * steps_per_epoch (rounded, at least 1), capped by max_steps > 0.
+int64_t schedule_total_steps(const ScheduleOptions& options, int64_t steps_per_epoch);
 
-LrSchedule make_schedule(const std::string& type, const Params& params, double base_lr,
-                         int64_t steps_per_epoch);
+struct ScheduleSpec {
+  // The type's own parameters into `options` (the only place they are read).
+  std::function<void(const Params& params, ScheduleOptions& options)> parse;
+  std::function<LrSchedule(const ScheduleOptions& options, double base_lr, int64_t steps_per_epoch)> make;
+};
+const Registry<ScheduleSpec>& schedule_registry();
+
+// The section's validated parameters as ScheduleOptions (the only place they are read).
+ScheduleOptions schedule_options(const std::string& type, const Params& params);
+LrSchedule make_schedule(const ScheduleOptions& options, double base_lr, int64_t steps_per_epoch);
 
 }  // namespace lrid

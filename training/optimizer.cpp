@@ -36,39 +36,41 @@ ParamGroups model_param_groups(ModelImpl& model) {
 
 namespace {
 
-std::unique_ptr<torch::optim::Optimizer> make_sgd(const ParamGroups& groups, const Params& p,
-                                                  double lr) {
-  auto options = [&](double wd) {
-    return torch::optim::SGDOptions(lr)
-        .momentum(p.get_real("momentum"))
-        .nesterov(p.get_bool("nesterov"))
-        .dampening(0.0)
-        .weight_decay(wd);
-  };
+// Two parameter groups, decayed and not (batch norm), as PyTorch's param_groups.
+template <class Options, class Optimizer>
+std::unique_ptr<torch::optim::Optimizer> grouped(const ParamGroups& groups, const std::function<Options(double)>& options,
+                                                 double wd) {
   std::vector<torch::optim::OptimizerParamGroup> pg;
-  double wd = p.get_real("weight_decay");
-  if (!groups.decayed.empty())
-    pg.emplace_back(groups.decayed, std::make_unique<torch::optim::SGDOptions>(options(wd)));
-  if (!groups.not_decayed.empty())
-    pg.emplace_back(groups.not_decayed, std::make_unique<torch::optim::SGDOptions>(options(0.0)));
-  return std::make_unique<torch::optim::SGD>(pg, options(wd));
+  if (!groups.decayed.empty()) pg.emplace_back(groups.decayed, std::make_unique<Options>(options(wd)));
+  if (!groups.not_decayed.empty()) pg.emplace_back(groups.not_decayed, std::make_unique<Options>(options(0.0)));
+  return std::make_unique<Optimizer>(pg, options(wd));
 }
 
-std::unique_ptr<torch::optim::Optimizer> make_adam(const ParamGroups& groups, const Params& p,
-                                                   double lr) {
-  auto options = [&](double wd) {
-    return torch::optim::AdamOptions(lr)
-        .betas({p.get_real("beta1"), p.get_real("beta2")})
-        .eps(p.get_real("eps"))
-        .weight_decay(wd);
-  };
-  std::vector<torch::optim::OptimizerParamGroup> pg;
-  double wd = p.get_real("weight_decay");
-  if (!groups.decayed.empty())
-    pg.emplace_back(groups.decayed, std::make_unique<torch::optim::AdamOptions>(options(wd)));
-  if (!groups.not_decayed.empty())
-    pg.emplace_back(groups.not_decayed, std::make_unique<torch::optim::AdamOptions>(options(0.0)));
-  return std::make_unique<torch::optim::Adam>(pg, options(wd));
+std::unique_ptr<torch::optim::Optimizer> make_sgd(const ParamGroups& groups, const OptimizerOptions& o, double lr) {
+  return grouped<torch::optim::SGDOptions, torch::optim::SGD>(
+      groups,
+      [&](double wd) {
+        return torch::optim::SGDOptions(lr).momentum(o.momentum).nesterov(o.nesterov).dampening(0.0).weight_decay(wd);
+      },
+      o.weight_decay);
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_adam(const ParamGroups& groups, const OptimizerOptions& o, double lr) {
+  return grouped<torch::optim::AdamOptions, torch::optim::Adam>(
+      groups,
+      [&](double wd) { return torch::optim::AdamOptions(lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(wd); },
+      o.weight_decay);
+}
+
+void parse_sgd(const Params& p, OptimizerOptions& o) {
+  o.momentum = p.get_real("momentum");
+  o.nesterov = p.get_bool("nesterov");
+}
+
+void parse_adam(const Params& p, OptimizerOptions& o) {
+  o.beta1 = p.get_real("beta1");
+  o.beta2 = p.get_real("beta2");
+  o.eps = p.get_real("eps");
 }
 
 ParamSpec weight_decay_param() {
@@ -79,9 +81,9 @@ ParamSpec weight_decay_param() {
 
 }  // namespace
 
-const Registry<OptimizerFactory>& optimizer_registry() {
-  static const Registry<OptimizerFactory> r = [] {
-    Registry<OptimizerFactory> reg("optimizer");
+const Registry<OptimizerSpec>& optimizer_registry() {
+  static const Registry<OptimizerSpec> r = [] {
+    Registry<OptimizerSpec> reg("optimizer");
     reg.add("sgd", "SGD with momentum (PyTorch semantics, dampening 0)",
             {real_param("lr", 0.1).above(0).describe("learning rate"),
              real_param("momentum", 0.9).at_least(0).below(1),
@@ -89,26 +91,36 @@ const Registry<OptimizerFactory>& optimizer_registry() {
              weight_decay_param(),
              int_param("reference_batch_size", 0).at_least(0)
                  .describe("if > 0, lr is scaled by batch_size / reference_batch_size")},
-            &make_sgd);
+            OptimizerSpec{parse_sgd, make_sgd});
     reg.add("adam", "Adam (PyTorch semantics, coupled L2)",
             {real_param("lr", 1e-3).above(0), real_param("beta1", 0.9).at_least(0).below(1),
              real_param("beta2", 0.999).at_least(0).below(1), real_param("eps", 1e-8).above(0),
              weight_decay_param(), int_param("reference_batch_size", 0).at_least(0)},
-            &make_adam);
+            OptimizerSpec{parse_adam, make_adam});
     return reg;
   }();
   return r;
 }
 
-double base_learning_rate(const Params& p, int64_t batch_size) {
-  double lr = p.get_real("lr");
-  int64_t ref = p.get_int("reference_batch_size");
-  return ref > 0 ? lr * static_cast<double>(batch_size) / static_cast<double>(ref) : lr;
+OptimizerOptions optimizer_options(const std::string& type, const Params& p) {
+  OptimizerOptions o;
+  o.type = optimizer_registry().canonical(type, "optimizer.type");
+  o.lr = p.get_real("lr");
+  o.weight_decay = p.has("weight_decay") ? p.get_real("weight_decay") : 0.0;
+  o.reference_batch_size = p.get_int("reference_batch_size");
+  optimizer_registry().at(o.type).factory.parse(p, o);
+  return o;
 }
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const std::string& type, const Params& params,
-                                                        const ParamGroups& groups, double lr) {
-  return optimizer_registry().at(type).factory(groups, params, lr);
+double base_learning_rate(const OptimizerOptions& o, int64_t batch_size) {
+  return o.reference_batch_size > 0
+             ? o.lr * static_cast<double>(batch_size) / static_cast<double>(o.reference_batch_size)
+             : o.lr;
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerOptions& options, const ParamGroups& groups,
+                                                        double lr) {
+  return optimizer_registry().at(options.type).factory.make(groups, options, lr);
 }
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {

@@ -23,17 +23,35 @@ struct ParamGroups {
 };
 ParamGroups model_param_groups(ModelImpl& model);
 
-using OptimizerFactory = std::function<std::unique_ptr<torch::optim::Optimizer>(
-    const ParamGroups& groups, const Params& params, double lr)>;
+// A configured optimizer (the `optimizer` section; B's own under the alignment rules).
+struct OptimizerOptions {
+  std::string type = "sgd";  // a name of optimizer_registry()
+  double lr = 0.1;
+  double momentum = 0.9;     // sgd
+  bool nesterov = false;     // sgd
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // adam
+  double weight_decay = 0;   // coupled L2 of `decayed` parameters
+  int64_t reference_batch_size = 0;  // > 0: lr scales with batch_size / reference_batch_size
+};
 
-const Registry<OptimizerFactory>& optimizer_registry();
+struct OptimizerSpec {
+  // The type's parameters into `options` (the only place they are read).
+  std::function<void(const Params& params, OptimizerOptions& options)> parse;
+  std::function<std::unique_ptr<torch::optim::Optimizer>(const ParamGroups& groups, const OptimizerOptions& options,
+                                                         double lr)>
+      make;
+};
+const Registry<OptimizerSpec>& optimizer_registry();
+
+// The section's validated parameters (weight_decay already resolved) as OptimizerOptions.
+OptimizerOptions optimizer_options(const std::string& type, const Params& params);
 
 // Learning rate at the start of the schedule: `lr`, scaled by
 // batch_size / reference_batch_size when the latter is > 0.
-double base_learning_rate(const Params& optimizer_params, int64_t batch_size);
+double base_learning_rate(const OptimizerOptions& options, int64_t batch_size);
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const std::string& type, const Params& params,
-                                                        const ParamGroups& groups, double lr);
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerOptions& options, const ParamGroups& groups,
+                                                        double lr);
 
 // Sets the learning rate of every parameter group.
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);

@@ -25,16 +25,8 @@ class SupervisedTask : public Task {
 
 class SimclrTask : public Task {
  public:
-  explicit SimclrTask(const Params& p)
-      : temperature_(p.get_real("temperature")), projection_dim_(p.get_int("projection_dim")) {
-    views_.enabled = true;
-    views_.crop_scale_min = p.get_real("crop_scale_min");
-    views_.hflip = p.get_bool("hflip");
-    views_.jitter_prob = p.get_real("color_jitter_prob");
-    views_.jitter_strength = p.get_real("color_jitter_strength");
-    views_.grayscale_prob = p.get_real("grayscale_prob");
-    views_.blur_prob = p.get_real("blur_prob");
-  }
+  explicit SimclrTask(const TaskOptions& o)
+      : temperature_(o.temperature), projection_dim_(o.projection_dim), views_(o.views) {}
   TaskOutput loss(ModelImpl& model, const Batch& batch) override {
     TORCH_CHECK(batch.images.size(0) % 2 == 0, "simclr: a batch must hold two views per image, got ",
                 batch.images.size(0), " images");
@@ -66,6 +58,19 @@ Schema simclr_schema() {
   };
 }
 
+void parse_simclr(const Params& p, TaskOptions& o) {
+  o.temperature = p.get_real("temperature");
+  o.projection_dim = p.get_int("projection_dim");
+  o.weight_decay = p.get_real("weight_decay");
+  o.views.enabled = true;
+  o.views.crop_scale_min = p.get_real("crop_scale_min");
+  o.views.hflip = p.get_bool("hflip");
+  o.views.jitter_prob = p.get_real("color_jitter_prob");
+  o.views.jitter_strength = p.get_real("color_jitter_strength");
+  o.views.grayscale_prob = p.get_real("grayscale_prob");
+  o.views.blur_prob = p.get_real("blur_prob");
+}
+
 }  // namespace
 
 torch::Tensor Task::probe_forward(ModelImpl& model, const torch::Tensor& images) { return model.forward(images); }
@@ -88,24 +93,27 @@ NtXent nt_xent(const torch::Tensor& z, double temperature) {
   return out;
 }
 
-const Registry<TaskFactory>& task_registry() {
-  static const Registry<TaskFactory> r = [] {
-    Registry<TaskFactory> reg("task");
+const Registry<TaskSpec>& task_registry() {
+  static const Registry<TaskSpec> r = [] {
+    Registry<TaskSpec> reg("task");
     reg.add("supervised", "classification with softmax cross-entropy", {},
-            [](const Params&) -> std::unique_ptr<Task> { return std::make_unique<SupervisedTask>(); });
+            TaskSpec{[](const Params&, TaskOptions&) {},
+                     [](const TaskOptions&) -> std::unique_ptr<Task> { return std::make_unique<SupervisedTask>(); }});
     reg.add("simclr", "SimCLR: two augmented views per image, projection head, NT-Xent loss", simclr_schema(),
-            [](const Params& p) -> std::unique_ptr<Task> { return std::make_unique<SimclrTask>(p); });
+            TaskSpec{parse_simclr,
+                     [](const TaskOptions& o) -> std::unique_ptr<Task> { return std::make_unique<SimclrTask>(o); }});
     return reg;
   }();
   return r;
 }
 
-std::unique_ptr<Task> make_task(const std::string& type, const Params& params) {
-  return task_registry().at(type).factory(params);
+TaskOptions task_options(const std::string& type, const Params& params) {
+  TaskOptions o;
+  o.type = task_registry().canonical(type, "task.type");
+  task_registry().at(o.type).factory.parse(params, o);
+  return o;
 }
 
-double task_weight_decay(const std::string& type, const Params& params) {
-  return type == "simclr" ? params.get_real("weight_decay") : -1.0;
-}
+std::unique_ptr<Task> make_task(const TaskOptions& options) { return task_registry().at(options.type).factory.make(options); }
 
 }  // namespace lrid

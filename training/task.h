@@ -37,11 +37,23 @@ class Task {
   virtual ViewOptions views() const { return {}; }
 };
 
-using TaskFactory = std::function<std::unique_ptr<Task>(const Params& params)>;
-const Registry<TaskFactory>& task_registry();
-std::unique_ptr<Task> make_task(const std::string& type, const Params& params);
-// The coupled L2 rate a task imposes on every model (SimCLR: 1e-6), or -1 for the architecture's own.
-double task_weight_decay(const std::string& type, const Params& params);
+// A configured task (the `task` section).
+struct TaskOptions {
+  std::string type = "supervised";  // a name of task_registry()
+  double temperature = 0.1;         // NT-Xent temperature (simclr)
+  int64_t projection_dim = 0;       // > 0: the SimCLR network with this projection size
+  double weight_decay = -1;         // coupled L2 the task imposes on every model; < 0: the architecture's own
+  ViewOptions views;                // two augmented views per image (simclr)
+};
+
+struct TaskSpec {
+  // The type's parameters into `options` (the only place they are read).
+  std::function<void(const Params& params, TaskOptions& options)> parse;
+  std::function<std::unique_ptr<Task>(const TaskOptions& options)> make;
+};
+const Registry<TaskSpec>& task_registry();
+TaskOptions task_options(const std::string& type, const Params& params);
+std::unique_ptr<Task> make_task(const TaskOptions& options);
 
 // NT-Xent (learning-rules.md §10) on projections z [2n, P], view 1's n rows
 // first: h = z / |z| per row, h1, h2 the halves; logits_a = [h1 h2ᵀ | h1 h1ᵀ - 1e9 I] / τ

@@ -208,11 +208,12 @@ TEST(KolenPollack, WMinusBContractsByOneMinusEtaLambda) {
   m->to(torch::kFloat64);
   ParamGroups g = model_param_groups(*m);
   YAML::Node sgd = YAML::Load("{momentum: 0, weight_decay: 0.1}");
-  auto wopt = make_optimizer("sgd", parse_params(optimizer_registry().schema("sgd"), sgd, ConfigSource{"t", {}}, "o"),
-                             ParamGroups{g.decayed, g.not_decayed, {}}, eta);
+  auto sgd_options = [](const YAML::Node& n) {
+    return optimizer_options("sgd", parse_params(optimizer_registry().schema("sgd"), n, ConfigSource{"t", {}}, "o"));
+  };
+  auto wopt = make_optimizer(sgd_options(sgd), ParamGroups{g.decayed, g.not_decayed, {}}, eta);
   YAML::Node sgd0 = YAML::Load("{momentum: 0, weight_decay: 0}");
-  auto bopt = make_optimizer("sgd", parse_params(optimizer_registry().schema("sgd"), sgd0, ConfigSource{"t", {}}, "o"),
-                             ParamGroups{g.feedback, {}, {}}, eta);
+  auto bopt = make_optimizer(sgd_options(sgd0), ParamGroups{g.feedback, {}, {}}, eta);
   auto gap = [&](const LayerInfo& l) { return (l.layer->weight() - l.layer->feedback()).detach().clone(); };
   std::vector<torch::Tensor> before;
   for (const auto& l : m->layers()) before.push_back(gap(l));

@@ -19,11 +19,12 @@ torch::Tensor vec(const YAML::Node& n) {
   return torch::tensor(v, torch::kFloat64);
 }
 
-Params optimizer_params(const std::string& type, const YAML::Node& extra, double wd) {
+OptimizerOptions optimizer_params(const std::string& type, const YAML::Node& extra, double wd) {
   YAML::Node node(YAML::NodeType::Map);
   for (const auto& kv : extra) node[kv.first.as<std::string>()] = kv.second;
   node["weight_decay"] = wd;
-  return parse_params(optimizer_registry().schema(type), node, ConfigSource{"test", {}}, "optimizer.parameters");
+  return optimizer_options(
+      type, parse_params(optimizer_registry().schema(type), node, ConfigSource{"test", {}}, "optimizer.parameters"));
 }
 
 TEST(OptimizerGolden, MatchesTorchOptimOverFourSteps) {
@@ -34,7 +35,7 @@ TEST(OptimizerGolden, MatchesTorchOptimOverFourSteps) {
     torch::Tensor w = vec(golden["w0"]).reshape({3, 4}).requires_grad_(true);
     torch::Tensor gamma = vec(golden["gamma0"]).requires_grad_(true);
     ParamGroups groups{{w}, {gamma}, {}};
-    auto opt = make_optimizer(type, optimizer_params(type, c.second["params"], golden["weight_decay"].as<double>()),
+    auto opt = make_optimizer(optimizer_params(type, c.second["params"], golden["weight_decay"].as<double>()),
                               groups, golden["lrs"][0].as<double>());
     for (std::size_t s = 0; s < golden["lrs"].size(); ++s) {
       set_learning_rate(*opt, golden["lrs"][s].as<double>());
@@ -54,7 +55,7 @@ double two_steps(const std::string& type, bool nesterov) {
   torch::Tensor t = torch::ones({1}, torch::kFloat64).requires_grad_(true);
   YAML::Node extra(YAML::NodeType::Map);
   if (type == "sgd") extra["nesterov"] = nesterov;
-  auto opt = make_optimizer(type, optimizer_params(type, extra, 0.1), ParamGroups{{t}, {}, {}}, 0.1);
+  auto opt = make_optimizer(optimizer_params(type, extra, 0.1), ParamGroups{{t}, {}, {}}, 0.1);
   for (int s = 0; s < 2; ++s) {
     t.mutable_grad() = torch::full({1}, 0.5, torch::kFloat64);
     opt->step();
@@ -107,7 +108,7 @@ TEST(OptimizerGroups, SgdAppliesWeightDecayOnlyToDecayedGroup) {
   torch::Tensor b = torch::ones({2}, torch::kFloat64).requires_grad_(true);
   YAML::Node extra(YAML::NodeType::Map);
   extra["momentum"] = 0.0;
-  auto opt = make_optimizer("sgd", optimizer_params("sgd", extra, 0.5), ParamGroups{{w}, {b}, {}}, 1.0);
+  auto opt = make_optimizer(optimizer_params("sgd", extra, 0.5), ParamGroups{{w}, {b}, {}}, 1.0);
   w.mutable_grad() = torch::zeros({2}, torch::kFloat64);
   b.mutable_grad() = torch::zeros({2}, torch::kFloat64);
   opt->step();
@@ -118,7 +119,7 @@ TEST(OptimizerGroups, SgdAppliesWeightDecayOnlyToDecayedGroup) {
 TEST(OptimizerLr, ReferenceBatchScaling) {
   YAML::Node extra(YAML::NodeType::Map);
   extra["reference_batch_size"] = 256;
-  Params p = optimizer_params("sgd", extra, 0.0);
+  OptimizerOptions p = optimizer_params("sgd", extra, 0.0);
   EXPECT_DOUBLE_EQ(base_learning_rate(p, 128), 0.05);
   EXPECT_DOUBLE_EQ(base_learning_rate(p, 512), 0.2);
 }

@@ -48,10 +48,10 @@ TEST(SimclrTask, SchemaAndWeightDecay) {
   Config c = load_config(good, {"task.type=simclr"});
   EXPECT_DOUBLE_EQ(c.optimizer.params.get_real("weight_decay"), 1e-6);  // SimCLR's, not KNet's 1e-5
   EXPECT_DOUBLE_EQ(c.task.params.get_real("temperature"), 0.1);
-  auto task = make_task("simclr", c.task.params);
+  auto task = make_task(task_options("simclr", c.task.params));
   EXPECT_EQ(task->projection_dim(), 128);
   EXPECT_TRUE(task->views().enabled);
-  EXPECT_FALSE(make_task("supervised", {})->views().enabled);
+  EXPECT_FALSE(make_task(task_options("supervised", {}))->views().enabled);
   EXPECT_THROW(load_config(good, {"task.type=simclr", "task.parameters.temperature=0"}), ConfigError);
   EXPECT_THROW(load_config(good, {"task.type=simclr", "task.parameters.blur_prob=1.5"}), ConfigError);
   EXPECT_THROW(load_config(good, {"task.parameters.temperature=0.1"}), ConfigError);  // supervised has none

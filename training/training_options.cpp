@@ -1,0 +1,48 @@
+// Typed options of a configuration. See training_options.h.
+#include "training/training_options.h"
+
+#include "models/registry.h"
+
+namespace lrid {
+
+RunOptions run_options(const Params& p) {
+  RunOptions o;
+  o.batch_size = p.get_int("batch_size");
+  o.eval_batch_size = p.get_int("eval_batch_size");
+  o.model_seed = p.get_int("model_seed");
+  o.data_seed = p.get_int("data_seed");
+  o.device = p.get_string("device");
+  o.threads = p.get_int("threads");
+  o.eval_every = p.get_real("eval_every");
+  o.checkpoint_every = p.get_real("checkpoint_every");
+  o.keep_checkpoints = p.get_int("keep_checkpoints");
+  o.log_every = p.get_int("log_every");
+  o.name = p.get_string("name");
+  return o;
+}
+
+TrainingOptions training_options(const Config& c) {
+  TrainingOptions o;
+  o.data = data_options(c.data.type, c.data.params);
+  o.model = model_options(c.model.type, c.model.params);
+  o.task = task_options(c.task.type, c.task.params);
+  o.rule_type = c.rule.type;
+  o.rule = rule_options(c.rule.type, c.rule.params);
+  o.optimizer = optimizer_options(c.optimizer.type, c.optimizer.params);
+  o.schedule = schedule_options(c.schedule.type, c.schedule.params);
+  o.run = run_options(c.run.params);
+  if (c.observables.type == "recorder") o.observables = recorder_options(c.observables.params, "observables.parameters");
+  return o;
+}
+
+OptimizerOptions feedback_optimizer_options(const TrainingOptions& o) {
+  const std::string& type = o.rule.feedback.optimizer;
+  OptimizerOptions b = type == "same" || type == o.optimizer.type
+                           ? o.optimizer
+                           : optimizer_options(type, parse_params(optimizer_registry().schema(type), YAML::Node(),
+                                                                  ConfigSource{}, "rule.parameters.feedback_optimizer"));
+  b.weight_decay = 0.0;
+  return b;
+}
+
+}  // namespace lrid
