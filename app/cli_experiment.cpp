@@ -11,7 +11,7 @@
 #include "app/cli.h"
 #include "core/errors.h"
 #include "core/progress.h"
-#include "app/sweep.h"
+#include "app/sweep_runner.h"
 #include "experiments/experiment.h"
 #include "report/report.h"
 #include "trajectories/dataset_builder.h"

@@ -11,7 +11,7 @@
 #include "classifiers/protocol.h"
 #include "classifiers/registry.h"
 #include "classifiers/saved_classifier.h"
-#include "app/sweep.h"
+#include "app/sweep_runner.h"
 #include "trajectories/dataset_builder.h"
 #include "app/cli.h"
 #include "core/errors.h"
@@ -154,9 +154,8 @@ void add_sweep(CLI::App& app, std::function<int()>& action) {
       o.shards = n;
       o.progress = !quiet;
       if (dry) {
-        for (std::size_t k = 0; k < plan.runs.size(); ++k)
-          if (static_cast<int64_t>(k) % n == i)
-            std::cout << plan.runs[k].name << "  " << fmt::format("{}", fmt::join(plan.runs[k].overrides, " ")) << "\n";
+        for (const auto& r : shard_runs(plan, i, n))
+          std::cout << r.name << "  " << fmt::format("{}", fmt::join(r.overrides, " ")) << "\n";
         return 0;
       }
       fs::path dir = out.empty() ? fs::path("runs") / fs::path(config).stem() : fs::path(out);

@@ -1,6 +1,6 @@
-// Sweeps: grid expansion and names, bad sweep files, shards, and datasets
-// that do not depend on --jobs, sharding, or a kill -9 and resume.
-#include "app/sweep.h"
+// Sweep files: grid expansion and names, per-value overrides, exclusions, bad
+// sweep files, and shards.
+#include "app/sweep_plan.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -16,7 +16,6 @@
 #include "training/config.h"
 #include "core/errors.h"
 #include "core/files.h"
-#include "trajectories/dataset_builder.h"
 #include "test_paths.h"
 
 namespace lrid {
@@ -26,10 +25,6 @@ namespace fs = std::filesystem;
 
 std::string sweep_file(const std::string& name) {
   return std::string(LRID_SOURCE_DIR) + "/tests/fixtures/sweeps/" + name;
-}
-
-int lrid(const std::string& args) {
-  return WEXITSTATUS(std::system((std::string(LRID_BINARY) + " " + args + " >/dev/null 2>&1").c_str()));
 }
 
 TEST(Sweep, ExpandsTheGridWithStableNamesAndPerValueOverrides) {
@@ -96,51 +91,17 @@ TEST(Sweep, BadSweepFilesAndShards) {
   EXPECT_EQ(parse_shard(""), (std::pair<int64_t, int64_t>{0, 1}));
 }
 
-// X, Y and layer of a dataset built from a sweep directory.
-std::tuple<torch::Tensor, std::vector<std::string>, std::vector<std::string>> dataset_of(const fs::path& dir) {
-  TrajectoryDataset d = build_dataset({dir.string()}, {});
-  return {d.x, d.y, d.meta.at("layer").strings};
-}
-
-TEST(Sweep, DatasetsDoNotDependOnJobsShardsOrAKillAndResume) {
-  const fs::path root = fs::temp_directory_path() / fmt::format("lrid_sweep_{}", static_cast<long>(getpid()));
-  fs::remove_all(root);
-  const std::string file = sweep_file("small.yaml");
-  ASSERT_EQ(lrid("sweep " + file + " -q -j 1 -o " + (root / "serial").string()), 0);
-  ASSERT_EQ(lrid("sweep " + file + " -q -j 2 -o " + (root / "jobs2").string()), 0);
-  ASSERT_EQ(lrid("sweep " + file + " -q -j 1 --shard 0/2 -o " + (root / "sharded").string()), 0);
-  ASSERT_EQ(lrid("sweep " + file + " -q -j 1 --shard 1/2 -o " + (root / "sharded").string()), 0);
-  // Killed at a random moment (the whole process group), then resumed.
-  std::mt19937 rng(static_cast<unsigned>(std::random_device{}()));
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    setpgid(0, 0);
-    const std::string out = (root / "killed").string();
-    execl(LRID_BINARY, LRID_BINARY, "sweep", file.c_str(), "-q", "-j", "2", "schedule.parameters.epochs=20", "-o",
-          out.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(500 + rng() % 2000));
-  kill(-pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status)) << "the sweep finished before it was killed";
-  ASSERT_EQ(lrid("sweep " + file + " -q -j 2 schedule.parameters.epochs=20 -o " + (root / "killed").string()), 0);
-  ASSERT_EQ(lrid("sweep " + file + " -q -j 1 schedule.parameters.epochs=20 -o " + (root / "whole").string()), 0);
-
-  auto [x, y, layer] = dataset_of(root / "serial");
-  for (const char* other : {"jobs2", "sharded"}) {
-    auto [x2, y2, l2] = dataset_of(root / other);
-    EXPECT_TRUE(torch::equal(x, x2)) << other;
-    EXPECT_EQ(y, y2) << other;
-    EXPECT_EQ(layer, l2) << other;
-  }
-  auto [xk, yk, lk] = dataset_of(root / "killed");
-  auto [xw, yw, lw] = dataset_of(root / "whole");
-  EXPECT_TRUE(torch::equal(xk, xw));
-  EXPECT_EQ(yk, yw);
-  fs::remove_all(root);
+TEST(Sweep, ShardsPartitionThePlanInOrder) {
+  SweepPlan p = load_sweep(sweep_file("small.yaml"));
+  std::vector<std::string> names;
+  for (int64_t i = 0; i < 3; ++i)
+    for (const auto& r : shard_runs(p, i, 3)) names.push_back(r.name);
+  ASSERT_EQ(names.size(), p.runs.size());
+  // Shard 0 holds runs 0 and 3, shard 1 run 1, shard 2 run 2.
+  EXPECT_EQ(names[0], p.runs[0].name);
+  EXPECT_EQ(names[1], p.runs[3].name);
+  EXPECT_EQ(names[2], p.runs[1].name);
+  EXPECT_EQ(names[3], p.runs[2].name);
 }
 
 }  // namespace

@@ -1,8 +1,6 @@
-// Sweeps: a base run configuration plus a grid over any dotted keys, expanded
-// to runs with stable names, run as `lrid train` child processes (isolated: a
-// run that fails or diverges is marked and the sweep goes on), resumable (a
-// finished run is skipped, an interrupted one resumes from its checkpoint) and
-// shardable (run i of the grid belongs to shard i mod N).
+// Sweep files: a base run configuration plus a grid over any dotted keys,
+// expanded to runs with stable names, every run's configuration validated
+// before anything runs. Shard i of N holds the runs whose index is i mod N.
 //
 // Sweep file (YAML):
 //   base: ../quickstart.yaml          # path relative to the sweep file
@@ -18,7 +16,6 @@
 // component (or the section name for `*.type`), e.g. rule-adam_model_seed-2.
 #pragma once
 #include <cstdint>
-#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,21 +37,9 @@ struct SweepPlan {
 // (so a bad value fails before anything runs). Throws ConfigError.
 SweepPlan load_sweep(const std::string& path, const std::vector<std::string>& overrides = {});
 
-struct SweepOptions {
-  int64_t jobs = 1;  // concurrent runs; each run uses one thread
-  int64_t shard = 0, shards = 1;
-  bool progress = true;
-};
-
-struct SweepSummary {
-  int64_t finished = 0, skipped = 0, failed = 0, diverged = 0;
-  double wall_time_s = 0;
-  std::vector<std::string> problems;  // "run: reason"
-};
-
-// Shard from "I/N", or from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT when empty.
+// Shard from "I/N", or from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT when empty ({0, 1} without them).
 std::pair<int64_t, int64_t> parse_shard(const std::string& text);
-SweepSummary run_sweep(const SweepPlan& plan, const std::filesystem::path& out, const SweepOptions& options,
-                       const std::string& lrid_binary);
+// The runs of shard `shard` of `shards`: index i mod shards == shard, in plan order.
+std::vector<SweepRun> shard_runs(const SweepPlan& plan, int64_t shard, int64_t shards);
 
 }  // namespace lrid

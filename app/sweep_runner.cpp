@@ -1,0 +1,105 @@
+// Sweep runs as child processes. See sweep_runner.h.
+#include "app/sweep_runner.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+
+#include "core/errors.h"
+#include "core/files.h"
+#include "core/progress.h"
+#include "core/run_status.h"
+
+namespace lrid {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Starts `lrid train` for one run with stdout and stderr appended to dir/lrid.log.
+pid_t start_run(const SweepPlan& plan, const SweepRun& r, const fs::path& dir, const std::string& lrid_binary) {
+  std::vector<std::string> args = {lrid_binary, "train", plan.base};
+  args.insert(args.end(), r.overrides.begin(), r.overrides.end());
+  // One thread per run, whatever --jobs is: results do not depend on how a sweep is
+  // parallelised or sharded (reduction order can depend on the thread count).
+  args.push_back("run.parameters.threads=1");
+  args.push_back(fmt::format("run.parameters.name={}", r.name));
+  args.insert(args.end(), {"--quiet", "--out", dir.string()});
+  const pid_t pid = fork();
+  if (pid < 0) throw IoError("cannot fork a run process");
+  if (pid == 0) {
+    const int fd = ::open((dir / "lrid.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(lrid_binary.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// A running child: its run, and whether that run had finished before it started
+// (then the child only checks the configuration, and the run counts as skipped).
+struct Child {
+  std::size_t run;
+  bool was_finished;
+};
+
+// Counts a child that exited: by its exit status and the run's status.json.
+void collect(SweepSummary& sum, const SweepRun& r, const fs::path& dir, const Child& child, int status) {
+  const std::string st = status_name(dir);
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (code == 0 && st == "finished") {
+    (child.was_finished ? sum.skipped : sum.finished) += 1;
+  } else if (st == "diverged") {
+    ++sum.diverged;
+    sum.problems.push_back(fmt::format("{}: diverged (see {}/status.json)", r.name, dir.string()));
+  } else {
+    ++sum.failed;
+    sum.problems.push_back(fmt::format("{}: failed with exit code {} (see {}/lrid.log)", r.name, code, dir.string()));
+  }
+}
+
+}  // namespace
+
+SweepSummary run_sweep(const SweepPlan& plan, const fs::path& out, const SweepOptions& o,
+                       const std::string& lrid_binary) {
+  if (o.jobs < 1) throw ConfigError(fmt::format("--jobs {}: must be at least 1", o.jobs));
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<SweepRun> mine = shard_runs(plan, o.shard, o.shards);
+  ensure_directory(out);
+  SweepSummary sum;
+  Progress progress(fmt::format("sweep {}", out.filename().string()), static_cast<int64_t>(mine.size()), o.progress, 30.0);
+  std::map<pid_t, Child> running;
+  std::size_t next = 0, done = 0;
+  while (next < mine.size() || !running.empty()) {
+    while (next < mine.size() && static_cast<int64_t>(running.size()) < o.jobs) {
+      const fs::path dir = out / mine[next].name;
+      ensure_directory(dir);
+      const bool was_finished = status_name(dir) == "finished";
+      running[start_run(plan, mine[next], dir, lrid_binary)] = Child{next, was_finished};
+      ++next;
+    }
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid <= 0 || !running.count(pid)) continue;
+    const Child child = running.at(pid);
+    running.erase(pid);
+    collect(sum, mine[child.run], out / mine[child.run].name, child, status);
+    progress.update(static_cast<int64_t>(++done),
+                    fmt::format("{} finished, {} failed", sum.finished + sum.skipped, sum.failed + sum.diverged));
+  }
+  sum.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  progress.finish(fmt::format("{} finished, {} skipped, {} failed, {} diverged", sum.finished, sum.skipped, sum.failed,
+                              sum.diverged));
+  return sum;
+}
+
+}  // namespace lrid

@@ -1,0 +1,31 @@
+// Running a sweep: each run is an `lrid train` child process (isolated: a run
+// that fails or diverges is marked and the sweep goes on), one intra-op thread
+// each, --jobs at a time. Resumable: a finished run only has its configuration
+// checked (and counts as skipped), an interrupted one resumes from its checkpoint.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "app/sweep_plan.h"
+
+namespace lrid {
+
+struct SweepOptions {
+  int64_t jobs = 1;  // concurrent runs; each run uses one thread
+  int64_t shard = 0, shards = 1;
+  bool progress = true;
+};
+
+struct SweepSummary {
+  int64_t finished = 0, skipped = 0, failed = 0, diverged = 0;
+  double wall_time_s = 0;
+  std::vector<std::string> problems;  // "run: reason"
+};
+
+// Runs the shard's runs into out/<run name>/, each logging to lrid.log there.
+SweepSummary run_sweep(const SweepPlan& plan, const std::filesystem::path& out, const SweepOptions& options,
+                       const std::string& lrid_binary);
+
+}  // namespace lrid
