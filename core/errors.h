@@ -1,5 +1,6 @@
 // The small exception hierarchy of lrid. Library code throws these; the CLI
-// catches lrid::Error once in main, prints its one-line message and exits non-zero.
+// catches lrid::Error once in main, prints its one-line message and exits
+// with the kind's code.
 #pragma once
 #include <stdexcept>
 #include <string>
@@ -13,32 +14,17 @@ class Error : public std::runtime_error {
   virtual int exit_code() const { return 1; }
 };
 
-// Malformed configuration: unknown key, wrong type, out-of-range value.
-class ConfigError : public Error {
+// An Error kind with its own process exit code.
+template <int kExitCode>
+class ErrorKind : public Error {
  public:
   using Error::Error;
-  int exit_code() const override { return 2; }
+  int exit_code() const override { return kExitCode; }
 };
 
-// Missing or malformed dataset file or directory.
-class DataError : public Error {
- public:
-  using Error::Error;
-  int exit_code() const override { return 3; }
-};
-
-// File-system or serialisation failure (run directory, checkpoint).
-class IoError : public Error {
- public:
-  using Error::Error;
-  int exit_code() const override { return 4; }
-};
-
-// Training produced a non-finite loss or parameter.
-class DivergenceError : public Error {
- public:
-  using Error::Error;
-  int exit_code() const override { return 5; }
-};
+using ConfigError = ErrorKind<2>;      // malformed configuration: unknown key, wrong type, out-of-range value
+using DataError = ErrorKind<3>;        // missing or malformed dataset file or directory
+using IoError = ErrorKind<4>;          // file-system or serialisation failure (run directory, checkpoint)
+using DivergenceError = ErrorKind<5>;  // training produced a non-finite loss or parameter
 
 }  // namespace lrid

@@ -75,4 +75,15 @@ class Registry : public RegistryBase {
   std::map<std::string, Entry> entries_;
 };
 
+// The typed options of a config section: `type` resolved to its canonical name,
+// then the entry's parser (Spec::parse(params, options)) fills every field.
+// The one way a section's validated Params become options.
+template <class Options, class Spec>
+Options parse_typed(const Registry<Spec>& registry, const std::string& type, const Params& params) {
+  Options o;
+  o.type = registry.canonical(type, registry.section() + ".type");
+  registry.at(o.type).factory.parse(params, o);
+  return o;
+}
+
 }  // namespace lrid

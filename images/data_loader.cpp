@@ -31,13 +31,8 @@ constexpr uint64_t kAugmentTag = 0x6175676d656eULL;  // "augmen"
 
 // uint8 [B, C, H, W] -> float [B, C, S, S] in [0, 1] (bilinear, align_corners=false).
 torch::Tensor resize_to_input(const torch::Tensor& images_u8, const AugmentOptions& options) {
-  if (!images_u8.defined() || images_u8.dim() != 4 || images_u8.scalar_type() != torch::kUInt8) {
-    throw ConfigError(fmt::format("data loader: images must be uint8 [B, C, H, W], got {} {}",
-                                  images_u8.defined() ? images_u8.sizes().vec()
-                                                      : std::vector<int64_t>{},
-                                  images_u8.defined() ? c10::toString(images_u8.scalar_type())
-                                                      : "undefined"));
-  }
+  if (const std::string problem = uint8_images_problem(images_u8); !problem.empty())
+    throw ConfigError(fmt::format("data loader: images must be uint8 [B, C, H, W], {}", problem));
   if (!options.mean.empty() && images_u8.size(1) != static_cast<int64_t>(options.mean.size())) {
     throw ConfigError(fmt::format("data loader: images have {} channels but mean/stddev have {}",
                                   images_u8.size(1), options.mean.size()));

@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <fstream>
 #include <stdexcept>
 #include <utility>
 
@@ -71,14 +72,25 @@ class PrefixSplit : public DataSplit {
 
 }  // namespace
 
+std::vector<uint8_t> read_bytes(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw DataError(fmt::format("{}: cannot open {}", path, what));
+  std::vector<uint8_t> bytes(static_cast<size_t>(in.tellg()));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!in) throw DataError(fmt::format("{}: read error", path));
+  return bytes;
+}
+
+std::string uint8_images_problem(const torch::Tensor& images) {
+  if (images.defined() && images.dim() == 4 && images.scalar_type() == torch::kUInt8) return "";
+  return fmt::format("got {} {}", images.defined() ? images.sizes().vec() : std::vector<int64_t>{},
+                     images.defined() ? c10::toString(images.scalar_type()) : "undefined");
+}
+
 std::shared_ptr<DataSplit> make_memory_split(torch::Tensor images_u8, torch::Tensor labels) {
-  if (!images_u8.defined() || images_u8.dim() != 4 || images_u8.scalar_type() != torch::kUInt8) {
-    throw DataError(fmt::format("in-memory split: images must be uint8 [N, C, H, W], got {} {}",
-                                images_u8.defined() ? images_u8.sizes().vec()
-                                                    : std::vector<int64_t>{},
-                                images_u8.defined() ? c10::toString(images_u8.scalar_type())
-                                                    : "undefined"));
-  }
+  if (const std::string problem = uint8_images_problem(images_u8); !problem.empty())
+    throw DataError(fmt::format("in-memory split: images must be uint8 [N, C, H, W], {}", problem));
   if (!labels.defined() || labels.dim() != 1 || labels.size(0) != images_u8.size(0)) {
     throw DataError(fmt::format("in-memory split: labels must be [N] with N = {} images, got {}",
                                 images_u8.size(0),

@@ -50,6 +50,11 @@ ImageData make_synthetic(int64_t num_classes, int64_t channels, int64_t size,
 // (the storage of Fashion-MNIST, CIFAR-10 and synthetic data; also handy in tests).
 std::shared_ptr<DataSplit> make_memory_split(torch::Tensor images_u8, torch::Tensor labels);
 
+// The bytes of a dataset file; DataError naming it ("cannot open <what>", "read error").
+std::vector<uint8_t> read_bytes(const std::string& path, const std::string& what = "file");
+// "" when `images` is defined uint8 [N, C, H, W], else "got <shape> <dtype>" (for an error message).
+std::string uint8_images_problem(const torch::Tensor& images);
+
 // Keeps the first `limit` examples of a split (a stratified prefix is not
 // needed: callers shuffle); limit <= 0 keeps all.
 std::shared_ptr<DataSplit> limit_split(std::shared_ptr<DataSplit> split, int64_t limit);

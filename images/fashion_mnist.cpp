@@ -26,15 +26,6 @@ constexpr uint32_t kImageMagic = 2051;
 constexpr uint32_t kLabelMagic = 2049;
 constexpr int64_t kFashionClasses = 10;
 
-std::vector<uint8_t> read_plain(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw DataError(fmt::format("{}: cannot open file", path));
-  std::vector<uint8_t> bytes(static_cast<size_t>(in.tellg()));
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (!in) throw DataError(fmt::format("{}: read error", path));
-  return bytes;
-}
 
 std::vector<uint8_t> read_gzip(const std::string& path) {
   gzFile file = gzopen(path.c_str(), "rb");
@@ -80,7 +71,7 @@ Idx read_idx(const std::string& root, const std::string& stem, uint32_t magic, s
   std::string& path = idx.path;
   if (fs::is_regular_file(plain)) {
     path = plain;
-    idx.bytes = read_plain(path);
+    idx.bytes = read_bytes(path);
   } else if (fs::is_regular_file(gz)) {
     path = gz;
     idx.bytes = read_gzip(path);

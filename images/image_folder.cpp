@@ -99,13 +99,8 @@ bool decode_pixels(const uint8_t* data, size_t size, unsigned min_side, RawImage
   return true;
 }
 
-std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw DataError(fmt::format("{}: cannot open JPEG file", path));
-  std::vector<uint8_t> bytes(static_cast<size_t>(in.tellg()));
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (!in) throw DataError(fmt::format("{}: read error", path));
+std::vector<uint8_t> read_jpeg_file(const std::string& path) {
+  std::vector<uint8_t> bytes = read_bytes(path, "JPEG file");
   if (bytes.empty()) throw DataError(fmt::format("{}: empty JPEG file", path));
   return bytes;
 }
@@ -124,7 +119,7 @@ torch::Tensor to_rgb_chw(const RawImage& raw) {
 
 // Decodes `path`, resizes its shorter side to `size` and centre-crops: uint8 [3, size, size].
 torch::Tensor decode_file(const std::string& path, int64_t size) {
-  std::vector<uint8_t> bytes = read_file(path);
+  std::vector<uint8_t> bytes = read_jpeg_file(path);
   RawImage raw;
   char message[JMSG_LENGTH_MAX] = {0};
   if (!decode_pixels(bytes.data(), bytes.size(), static_cast<unsigned>(size), &raw, message)) {

@@ -49,13 +49,10 @@ class AlexNetImpl : public ModelImpl {
                                                      .init(Init::truncated_normal(0.01))
                                                      .bias_init(0.1)
                                                      .activation(Activation::kRelu)));
-    fc8_ = register_module("fc8", f.dense("fc8", DenseLayerOptions(4096, options.num_classes)
-                                                     .init(Init::truncated_normal(0.01))
-                                                     .bias_init(0.0)));
+    set_classifier(f.dense(
+        "fc8", DenseLayerOptions(4096, options.num_classes).init(Init::truncated_normal(0.01)).bias_init(0.0)));
     layers_ = f.layer_list();
   }
-
-  torch::Tensor forward(const torch::Tensor& x) override { return fc8_(features(x)); }
 
   // fc7's output after dropout (dropout only in training mode): fc8's input.
   torch::Tensor features(const torch::Tensor& x) override {
@@ -74,12 +71,11 @@ class AlexNetImpl : public ModelImpl {
   }
 
   int64_t feature_dim() const override { return 4096; }
-  std::string classifier_name() const override { return "fc8"; }
 
  private:
   bool lrn_;
   ConvLayer conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr}, conv4_{nullptr}, conv5_{nullptr};
-  DenseLayer fc6_{nullptr}, fc7_{nullptr}, fc8_{nullptr};
+  DenseLayer fc6_{nullptr}, fc7_{nullptr};
 };
 
 }  // namespace

@@ -38,14 +38,10 @@ class KNetImpl : public ModelImpl {
     }
     feature_dim_ = in * size * size;
     const std::string fc = "fc" + std::to_string(n_conv + 1);
-    classifier_name_ = fc;
-    fc_ = register_module(fc, f.dense(fc, DenseLayerOptions(feature_dim_, options.num_classes)
-                                              .init(Init::normal(0.01))
-                                              .bias_init(0.0)));
+    set_classifier(
+        f.dense(fc, DenseLayerOptions(feature_dim_, options.num_classes).init(Init::normal(0.01)).bias_init(0.0)));
     layers_ = f.layer_list();
   }
-
-  torch::Tensor forward(const torch::Tensor& x) override { return fc_(features(x)); }
 
   // Flattened output of the last conv block: [N, C * s * s].
   torch::Tensor features(const torch::Tensor& x) override {
@@ -69,15 +65,12 @@ class KNetImpl : public ModelImpl {
   }
 
   int64_t feature_dim() const override { return feature_dim_; }
-  std::string classifier_name() const override { return classifier_name_; }
 
  private:
   bool lrn_;
   int64_t feature_dim_ = 0;
-  std::string classifier_name_;
   std::vector<ConvLayer> convs_;
   std::vector<torch::nn::BatchNorm2d> bns_;
-  DenseLayer fc_{nullptr};
 };
 
 }  // namespace

@@ -120,7 +120,7 @@ torch::Tensor RecordableLayerImpl::finish(const torch::Tensor& x_in, torch::Tens
 // ConvLayerImpl
 
 ConvLayerImpl::ConvLayerImpl(std::string name, ConvLayerOptions options_, torch::Generator& gen)
-    : RecordableLayerImpl(std::move(name)), options(std::move(options_)) {
+    : KernelLayerImpl(std::move(name), std::move(options_)) {
   const auto& o = options;
   TORCH_CHECK(o.in_channels() >= 1 && o.out_channels() >= 1 && o.kernel_size() >= 1, "conv layer ",
               name_, ": channels and kernel size must be positive");
@@ -161,7 +161,7 @@ torch::Tensor ConvLayerImpl::forward(const torch::Tensor& x) {
 // DenseLayerImpl
 
 DenseLayerImpl::DenseLayerImpl(std::string name, DenseLayerOptions options_, torch::Generator& gen)
-    : RecordableLayerImpl(std::move(name)), options(std::move(options_)) {
+    : KernelLayerImpl(std::move(name), std::move(options_)) {
   const auto& o = options;
   TORCH_CHECK(o.in_features() >= 1 && o.out_features() >= 1, "dense layer ", name_,
               ": feature counts must be positive");

@@ -123,35 +123,34 @@ class RecordableLayerImpl : public torch::nn::Module {
   AlignmentProbe probe_;
 };
 
-class ConvLayerImpl : public RecordableLayerImpl {
+// What a conv and a dense layer share: their options, W and the optional bias.
+template <class Options, bool kConv>
+class KernelLayerImpl : public RecordableLayerImpl {
  public:
-  ConvLayerImpl(std::string name, ConvLayerOptions options, torch::Generator& gen);
-  torch::Tensor forward(const torch::Tensor& x);
-  bool is_conv() const override { return true; }
+  bool is_conv() const override { return kConv; }
   Activation activation() const override { return options.activation(); }
   torch::Tensor& weight() override { return weight_; }
   torch::Tensor& bias() override { return bias_; }
   void reset() {}
-  ConvLayerOptions options;
+  Options options;
 
- private:
+ protected:
+  KernelLayerImpl(std::string name, Options o) : RecordableLayerImpl(std::move(name)), options(std::move(o)) {}
   torch::Tensor weight_, bias_;
+};
+
+class ConvLayerImpl : public KernelLayerImpl<ConvLayerOptions, true> {
+ public:
+  ConvLayerImpl(std::string name, ConvLayerOptions options, torch::Generator& gen);
+  torch::Tensor forward(const torch::Tensor& x);
 };
 TORCH_MODULE(ConvLayer);
 
-class DenseLayerImpl : public RecordableLayerImpl {
+class DenseLayerImpl : public KernelLayerImpl<DenseLayerOptions, false> {
  public:
   DenseLayerImpl(std::string name, DenseLayerOptions options, torch::Generator& gen);
   // Inputs with extra trailing axes are flattened to [N, in_features].
   torch::Tensor forward(const torch::Tensor& x);
-  bool is_conv() const override { return false; }
-  Activation activation() const override { return options.activation(); }
-  torch::Tensor& weight() override { return weight_; }
-  torch::Tensor& bias() override { return bias_; }
-  DenseLayerOptions options;
-
- private:
-  torch::Tensor weight_, bias_;
 };
 TORCH_MODULE(DenseLayer);
 

@@ -30,14 +30,14 @@ struct ModelOptions {
 
 class ModelImpl : public torch::nn::Module {
  public:
-  // Logits [N, num_classes] for images [N, C, S, S].
-  virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+  // Logits [N, num_classes] for images [N, C, S, S]: the classifier on the features.
+  virtual torch::Tensor forward(const torch::Tensor& x) { return classifier_(features(x)); }
   // Backbone output without the final classifier: [N, feature_dim()]
   // (ResNet: pooled 512 features; AlexNet: fc7 output; KNet: flattened conv features).
   virtual torch::Tensor features(const torch::Tensor& x) = 0;
   virtual int64_t feature_dim() const = 0;
   // The final classifier's layer name ("dense", "fc8", "fc4", "fc5").
-  virtual std::string classifier_name() const = 0;
+  virtual std::string classifier_name() const { return classifier_->layer_name(); }
 
   const std::vector<LayerInfo>& layers() const { return layers_; }
   const std::string& architecture() const { return options_.architecture; }
@@ -50,7 +50,13 @@ class ModelImpl : public torch::nn::Module {
 
  protected:
   explicit ModelImpl(ModelOptions options) : options_(std::move(options)) {}
+  // Registers the final dense layer under its own (original) name as the classifier.
+  void set_classifier(DenseLayer layer) {
+    const std::string name = layer->layer_name();
+    classifier_ = register_module(name, std::move(layer));
+  }
   ModelOptions options_;
+  DenseLayer classifier_{nullptr};
   std::vector<LayerInfo> layers_;
 };
 

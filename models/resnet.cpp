@@ -134,16 +134,12 @@ class ResNetImpl : public ModelImpl {
     feature_dim_ = in;
     if (v2) bn_final_ = register_module("bn_final", make_bn(in, momentum, options.bn_eps));
     // Head: v1 N(0, 0.01²), v2 Glorot uniform; zero bias.
-    dense_ = register_module(
-        "dense",
-        factory.dense("dense", DenseLayerOptions(in, options.num_classes)
-                                   .bias(true)
-                                   .bias_init(0.0)
-                                   .init(v2 ? Init::glorot_uniform() : Init::normal(0.01))));
+    set_classifier(factory.dense("dense", DenseLayerOptions(in, options.num_classes)
+                                              .bias(true)
+                                              .bias_init(0.0)
+                                              .init(v2 ? Init::glorot_uniform() : Init::normal(0.01))));
     layers_ = factory.layer_list();
   }
-
-  torch::Tensor forward(const torch::Tensor& x) override { return dense_(features(x)); }
 
   torch::Tensor features(const torch::Tensor& x) override {
     torch::Tensor h = conv0_(x);
@@ -156,7 +152,6 @@ class ResNetImpl : public ModelImpl {
   }
 
   int64_t feature_dim() const override { return feature_dim_; }
-  std::string classifier_name() const override { return "dense"; }
 
  private:
   bool v2_;
@@ -165,7 +160,6 @@ class ResNetImpl : public ModelImpl {
   torch::nn::BatchNorm2d bn0_{nullptr}, bn_final_{nullptr};
   std::vector<std::shared_ptr<BlockV1Impl>> blocks_v1_;
   std::vector<std::shared_ptr<BlockV2Impl>> blocks_v2_;
-  DenseLayer dense_{nullptr};
 };
 
 }  // namespace

@@ -138,40 +138,30 @@ Recorder::Recorder(RecorderOptions options, std::string run_name, uint64_t run_i
     : options_(std::move(options)), run_name_(csv_field(std::move(run_name))), run_id_(run_id) {
   points_ = record_points(options_, total_steps, steps_per_epoch);
   const fs::path dir = run_dir / "observables";
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw IoError(fmt::format("{}: cannot create ({})", dir.string(), ec.message()));
+  ensure_directory(dir);
   for (const auto& c : options_.conditions) {
     samplers_.emplace_back(c);
     streams_.push_back(std::make_unique<ObservableStream>(dir / (c.name() + ".csv"), resume_step));
   }
-  write_json(dir / "index.json", index_json(layers));
+  write_json(dir / "index.json", index(layers).to_json());
 }
 
-Json Recorder::index_json(const std::vector<LayerInfo>& layers) const {
-  Json conds = Json::array(), pts = Json::array(), lays = Json::array();
+RecordIndex Recorder::index(const std::vector<LayerInfo>& layers) const {
+  RecordIndex x;
+  x.run = run_name_;
   for (const auto& c : options_.conditions)
-    conds.push_back({{"name", c.name()},
-                     {"file", c.name() + ".csv"},
-                     {"obs_frac", c.subsampled() ? Json(*c.frac) : Json(nullptr)},
-                     {"obs_stddev", c.noisy() ? Json(*c.stddev) : Json(nullptr)},
-                     {"obs_seed", c.seed}});
-  for (const auto& p : points_) pts.push_back({{"point", p.index}, {"step", p.step}, {"epoch", p.epoch}});
+    x.conditions.push_back({c.name(), c.name() + ".csv", c.subsampled() ? c.frac : std::nullopt,
+                            c.noisy() ? c.stddev : std::nullopt, c.seed});
+  for (const auto& p : points_) x.points.push_back({p.index, p.step, p.epoch});
   for (const auto& l : layers)
-    lays.push_back({{"name", l.name},
-                    {"index", l.index},
-                    {"position", position_name(l.position)},
-                    {"kind", l.layer->is_conv() ? "conv" : "dense"},
-                    {"weights", l.layer->weight().numel()}});
-  return {{"run", run_name_},
-          {"conditions", conds},
-          {"points", pts},
-          {"layers", lays},
-          {"observables", all_observables()},
-          {"probe_size", options_.probe_size},
-          {"sample_reduction", options_.sample_reduction == SampleReduction::kMean ? "mean" : "median"},
-          {"gradavg_path", options_.gradavg_path == GradavgPath::kForward ? "forward" : "feedback"},
-          {"weight_norm_mode", options_.weight_norm == WeightNormMode::kFrobenius ? "frobenius" : "slice_mean"}};
+    x.layers.push_back({l.name, position_name(l.position), l.layer->is_conv() ? "conv" : "dense", l.index,
+                        l.layer->weight().numel()});
+  x.observables = all_observables();
+  x.probe_size = options_.probe_size;
+  x.sample_reduction = options_.sample_reduction == SampleReduction::kMean ? "mean" : "median";
+  x.gradavg_path = options_.gradavg_path == GradavgPath::kForward ? "forward" : "feedback";
+  x.weight_norm_mode = options_.weight_norm == WeightNormMode::kFrobenius ? "frobenius" : "slice_mean";
+  return x;
 }
 
 bool Recorder::due(int64_t step) const {

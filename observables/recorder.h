@@ -25,10 +25,10 @@
 #include <string>
 #include <vector>
 
-#include "core/json.h"
 #include "core/registry.h"
 #include "observables/conditions.h"
 #include "observables/measures.h"
+#include "observables/record_index.h"
 #include "observables/stream.h"
 
 namespace lrid {
@@ -92,7 +92,7 @@ class Recorder {
 
  private:
   // observables/index.json: the conditions, points, layers and observable names.
-  Json index_json(const std::vector<LayerInfo>& layers) const;
+  RecordIndex index(const std::vector<LayerInfo>& layers) const;
   RecorderOptions options_;
   std::string run_name_;
   uint64_t run_id_;

@@ -1,8 +1,12 @@
 // Observable streams. See stream.h.
 #include "observables/stream.h"
 
-#include <sstream>
+#include <fmt/format.h>
 
+#include <sstream>
+#include <vector>
+
+#include "core/errors.h"
 #include "core/files.h"
 
 namespace lrid {
@@ -35,6 +39,47 @@ ObservableStream::ObservableStream(std::filesystem::path path, int64_t keep_thro
 void ObservableStream::append(const std::string& rows) {
   content_ += rows;
   write_file_atomic(path_, content_);
+}
+
+namespace {
+
+// The 9 comma-separated fields of a row (the run name has its commas replaced, so none is quoted).
+bool split_row(const std::string& line, std::vector<std::string>& f) {
+  f.clear();
+  std::size_t pos = 0;
+  for (int i = 0; i < 8; ++i) {
+    const auto c = line.find(',', pos);
+    if (c == std::string::npos) return false;
+    f.push_back(line.substr(pos, c - pos));
+    pos = c + 1;
+  }
+  f.push_back(line.substr(pos));
+  return true;
+}
+
+}  // namespace
+
+StreamValues read_stream(const std::filesystem::path& path) {
+  StreamValues s;
+  std::istringstream in(read_file(path));
+  std::string line;
+  std::getline(in, line);
+  if (line != ObservableStream::header())
+    throw DataError(fmt::format("{}: not an observable stream (header '{}')", path.string(), line));
+  std::vector<std::string> f;
+  for (int64_t n = 2; std::getline(in, line); ++n) {
+    if (!split_row(line, f)) throw DataError(fmt::format("{}:{}: malformed row", path.string(), n));
+    double v;
+    int64_t point;
+    try {
+      v = std::stod(f[8]);  // also parses nan, inf, -inf
+      point = std::stoll(f[2]);
+    } catch (const std::exception&) {
+      throw DataError(fmt::format("{}:{}: bad point '{}' or value '{}'", path.string(), n, f[2], f[8]));
+    }
+    s.value[f[5]][f[7]][point] = v;
+  }
+  return s;
 }
 
 }  // namespace lrid

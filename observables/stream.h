@@ -13,6 +13,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 
 namespace lrid {
@@ -30,5 +31,12 @@ class ObservableStream {
   std::filesystem::path path_;
   std::string content_;
 };
+
+// A stream read back: value[layer][observable][point] (non-finite values as written).
+struct StreamValues {
+  std::map<std::string, std::map<std::string, std::map<int64_t, double>>> value;
+};
+// Reads a stream; DataError naming the file (and line) for a wrong header or a malformed row.
+StreamValues read_stream(const std::filesystem::path& path);
 
 }  // namespace lrid

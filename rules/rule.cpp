@@ -30,9 +30,17 @@ Schema feedback_schema(Schema extra, bool trainable) {
   return s;
 }
 
-// The settings every alignment rule shares; `coefficients` sets B's layer-local loss.
-RuleOptions alignment(const Params& p, const RuleTraits& traits,
-                      const std::function<void(const Params&, RegularizerCoefficients&)>& coefficients) {
+// One coefficient of B's layer-local loss: its parameter, default, and the primitive it weighs.
+struct Coefficient {
+  const char* name;
+  double default_value;
+  double RegularizerCoefficients::*primitive;
+  const char* primitive_name;
+};
+using Coefficients = std::vector<Coefficient>;
+
+// The settings every alignment rule shares, and B's loss from the rule's coefficients.
+RuleOptions alignment(const Params& p, const RuleTraits& traits, const Coefficients& coefficients) {
   RuleOptions o;
   o.layer.feedback = true;
   o.layer.trainable_feedback = traits.trainable_feedback;
@@ -45,57 +53,38 @@ RuleOptions alignment(const Params& p, const RuleTraits& traits,
     o.feedback.optimizer = p.get_string("feedback_optimizer");
     o.feedback.lr = p.get_real("feedback_lr");
     o.feedback.alignment_rate = p.get_real("alignment_rate");
-    coefficients(p, o.layer.regularizer);
+    for (const auto& c : coefficients) o.layer.regularizer.*c.primitive = p.get_real(c.name);
   }
   return o;
 }
 
-ParamSpec coef(const char* name, double def, const char* what) {
-  return real_param(name, def).at_least(0).describe(what);
-}
-
-// Adds an alignment rule whose B-loss coefficients come from `coefficients`.
-void add_alignment(Registry<RuleSpec>& reg, const char* name, const char* help, Schema coefficient_schema,
-                   RuleTraits traits, std::function<void(const Params&, RegularizerCoefficients&)> coefficients) {
-  const bool trainable = traits.trainable_feedback;
-  reg.add(name, help, feedback_schema(std::move(coefficient_schema), trainable),
+void add_alignment(Registry<RuleSpec>& reg, const char* name, const char* help, RuleTraits traits,
+                   Coefficients coefficients) {
+  Schema schema;
+  for (const auto& c : coefficients)
+    schema.push_back(real_param(c.name, c.default_value).at_least(0).describe(c.primitive_name));
+  reg.add(name, help, feedback_schema(std::move(schema), traits.trainable_feedback),
           RuleSpec{traits, [traits, coefficients](const Params& p) { return alignment(p, traits, coefficients); }});
 }
+
+using RC = RegularizerCoefficients;
 
 void add_rules(Registry<RuleSpec>& reg) {
   auto backprop = [](const Params&) { return RuleOptions{}; };
   reg.add("sgdm", "backpropagation; W by SGD with momentum", {}, RuleSpec{{"sgd", {"sgd"}}, backprop});
   reg.add("adam", "backpropagation; W by Adam", {}, RuleSpec{{"adam", {"adam"}}, backprop});
-  add_alignment(reg, "fa", "feedback alignment: errors sent down through a fixed random B", {},
-                alignment_traits(false), [](const Params&, RegularizerCoefficients&) {});
+  add_alignment(reg, "fa", "feedback alignment: errors sent down through a fixed random B", alignment_traits(false), {});
   add_alignment(reg, "ia", "information alignment: B trained by alpha*amp + beta*null + gamma*decay",
-                {coef("alpha", 2e-3, "amp"), coef("beta", 1e-3, "null"), coef("gamma", 1e-3, "decay")},
-                alignment_traits(true), [](const Params& p, RegularizerCoefficients& c) {
-                  c.amp = p.get_real("alpha");
-                  c.null = p.get_real("beta");
-                  c.decay = p.get_real("gamma");
-                });
-  add_alignment(reg, "sa", "symmetric alignment: B trained by alpha*decay + beta*self",
-                {coef("alpha", 1e-3, "decay"), coef("beta", 2e-3, "self")}, alignment_traits(true),
-                [](const Params& p, RegularizerCoefficients& c) {
-                  c.decay = p.get_real("alpha");
-                  c.self = p.get_real("beta");
-                });
-  add_alignment(reg, "aa", "activation alignment: B trained by alpha*sparse + beta*amp",
-                {coef("alpha", 1e-3, "sparse"), coef("beta", 2e-3, "amp")}, alignment_traits(true),
-                [](const Params& p, RegularizerCoefficients& c) {
-                  c.sparse = p.get_real("alpha");
-                  c.amp = p.get_real("beta");
-                });
-  add_alignment(reg, "wm", "weight mirror: B trained by alpha*decay + beta*amp",
-                {coef("alpha", 1e-3, "decay"), coef("beta", 1e-3, "amp")}, alignment_traits(true),
-                [](const Params& p, RegularizerCoefficients& c) {
-                  c.decay = p.get_real("alpha");
-                  c.amp = p.get_real("beta");
-                });
-  add_alignment(reg, "kp", "Kolen-Pollack: B receives W's gradient plus alpha*decay", {coef("alpha", 1e-3, "decay")},
-                alignment_traits(true, true),
-                [](const Params& p, RegularizerCoefficients& c) { c.decay = p.get_real("alpha"); });
+                alignment_traits(true),
+                {{"alpha", 2e-3, &RC::amp, "amp"}, {"beta", 1e-3, &RC::null, "null"}, {"gamma", 1e-3, &RC::decay, "decay"}});
+  add_alignment(reg, "sa", "symmetric alignment: B trained by alpha*decay + beta*self", alignment_traits(true),
+                {{"alpha", 1e-3, &RC::decay, "decay"}, {"beta", 2e-3, &RC::self, "self"}});
+  add_alignment(reg, "aa", "activation alignment: B trained by alpha*sparse + beta*amp", alignment_traits(true),
+                {{"alpha", 1e-3, &RC::sparse, "sparse"}, {"beta", 2e-3, &RC::amp, "amp"}});
+  add_alignment(reg, "wm", "weight mirror: B trained by alpha*decay + beta*amp", alignment_traits(true),
+                {{"alpha", 1e-3, &RC::decay, "decay"}, {"beta", 1e-3, &RC::amp, "amp"}});
+  add_alignment(reg, "kp", "Kolen-Pollack: B receives W's gradient plus alpha*decay", alignment_traits(true, true),
+                {{"alpha", 1e-3, &RC::decay, "decay"}});
 }
 
 }  // namespace

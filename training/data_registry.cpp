@@ -27,14 +27,30 @@ Schema with(Schema s, std::vector<ParamSpec> extra) {
   return s;
 }
 
-void parse_root(const Params& p, DataOptions& o) { o.root = p.get_string("root"); }
+// The parameters of common().
+void parse_common(const Params& p, DataOptions& o) {
+  o.input_size = p.get_int("input_size");
+  o.crop_padding = p.get_int("crop_padding");
+  o.hflip = p.get_bool("hflip");
+  o.normalize = p.get_bool("normalize");
+  o.mean = p.get_reals("mean");
+  o.std = p.get_reals("std");
+  o.train_limit = p.get_int("train_limit");
+  o.test_limit = p.get_int("test_limit");
+}
+
+void parse_root(const Params& p, DataOptions& o) {
+  parse_common(p, o);
+  o.root = p.get_string("root");
+}
 
 void parse_image_folder(const Params& p, DataOptions& o) {
-  o.root = p.get_string("root");
+  parse_root(p, o);
   o.decode_size = p.get_int("decode_size");
 }
 
 void parse_synthetic(const Params& p, DataOptions& o) {
+  parse_common(p, o);
   SyntheticOptions& s = o.synthetic;
   s.num_classes = p.get_int("num_classes");
   s.channels = p.get_int("channels");
@@ -61,6 +77,10 @@ Schema synthetic_schema() {
 
 }  // namespace
 
+DataOptions data_options(const std::string& type, const Params& p) {
+  return parse_typed<DataOptions>(data_registry(), type, p);
+}
+
 const Registry<DataSpec>& data_registry() {
   static const Registry<DataSpec> r = [] {
     Registry<DataSpec> reg("data");
@@ -83,21 +103,6 @@ const Registry<DataSpec>& data_registry() {
     return reg;
   }();
   return r;
-}
-
-DataOptions data_options(const std::string& type, const Params& p) {
-  DataOptions o;
-  o.type = data_registry().canonical(type, "data.type");
-  o.input_size = p.get_int("input_size");
-  o.crop_padding = p.get_int("crop_padding");
-  o.hflip = p.get_bool("hflip");
-  o.normalize = p.get_bool("normalize");
-  o.mean = p.get_reals("mean");
-  o.std = p.get_reals("std");
-  o.train_limit = p.get_int("train_limit");
-  o.test_limit = p.get_int("test_limit");
-  data_registry().at(o.type).factory.parse(p, o);
-  return o;
 }
 
 ImageData load_data(const DataOptions& o) {

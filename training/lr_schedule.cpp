@@ -41,13 +41,20 @@ LrSchedule make_constant(const ScheduleOptions& o, double base_lr, int64_t steps
   return LrSchedule(base_lr, schedule_total_steps(o, steps_per_epoch), 0, {}, 1.0);
 }
 
+void parse_length(const Params& p, ScheduleOptions& o) {
+  o.epochs = p.get_real("epochs");
+  o.max_steps = p.get_int("max_steps");
+}
+
 void parse_step(const Params& p, ScheduleOptions& o) {
+  parse_length(p, o);
   o.warmup_epochs = p.get_real("warmup_epochs");
   o.milestones = p.get_reals("milestones");
   o.gamma = p.get_real("gamma");
 }
 
-void parse_constant(const Params&, ScheduleOptions& o) {
+void parse_constant(const Params& p, ScheduleOptions& o) {
+  parse_length(p, o);
   o.milestones.clear();
   o.gamma = 1.0;
 }
@@ -60,6 +67,10 @@ ParamSpec max_steps_param() {
 }
 
 }  // namespace
+
+ScheduleOptions schedule_options(const std::string& type, const Params& p) {
+  return parse_typed<ScheduleOptions>(schedule_registry(), type, p);
+}
 
 const Registry<ScheduleSpec>& schedule_registry() {
   static const Registry<ScheduleSpec> r = [] {
@@ -75,15 +86,6 @@ const Registry<ScheduleSpec>& schedule_registry() {
     return reg;
   }();
   return r;
-}
-
-ScheduleOptions schedule_options(const std::string& type, const Params& p) {
-  ScheduleOptions o;
-  o.type = schedule_registry().canonical(type, "schedule.type");
-  o.epochs = p.get_real("epochs");
-  o.max_steps = p.get_int("max_steps");
-  schedule_registry().at(o.type).factory.parse(p, o);
-  return o;
 }
 
 LrSchedule make_schedule(const ScheduleOptions& options, double base_lr, int64_t steps_per_epoch) {

@@ -62,12 +62,21 @@ std::unique_ptr<torch::optim::Optimizer> make_adam(const ParamGroups& groups, co
       o.weight_decay);
 }
 
+// The parameters both optimizers have; weight_decay is resolved by the config (the architecture's default).
+void parse_common(const Params& p, OptimizerOptions& o) {
+  o.lr = p.get_real("lr");
+  o.weight_decay = p.has("weight_decay") ? p.get_real("weight_decay") : 0.0;
+  o.reference_batch_size = p.get_int("reference_batch_size");
+}
+
 void parse_sgd(const Params& p, OptimizerOptions& o) {
+  parse_common(p, o);
   o.momentum = p.get_real("momentum");
   o.nesterov = p.get_bool("nesterov");
 }
 
 void parse_adam(const Params& p, OptimizerOptions& o) {
+  parse_common(p, o);
   o.beta1 = p.get_real("beta1");
   o.beta2 = p.get_real("beta2");
   o.eps = p.get_real("eps");
@@ -80,6 +89,10 @@ ParamSpec weight_decay_param() {
 }
 
 }  // namespace
+
+OptimizerOptions optimizer_options(const std::string& type, const Params& p) {
+  return parse_typed<OptimizerOptions>(optimizer_registry(), type, p);
+}
 
 const Registry<OptimizerSpec>& optimizer_registry() {
   static const Registry<OptimizerSpec> r = [] {
@@ -100,16 +113,6 @@ const Registry<OptimizerSpec>& optimizer_registry() {
     return reg;
   }();
   return r;
-}
-
-OptimizerOptions optimizer_options(const std::string& type, const Params& p) {
-  OptimizerOptions o;
-  o.type = optimizer_registry().canonical(type, "optimizer.type");
-  o.lr = p.get_real("lr");
-  o.weight_decay = p.has("weight_decay") ? p.get_real("weight_decay") : 0.0;
-  o.reference_batch_size = p.get_int("reference_batch_size");
-  optimizer_registry().at(o.type).factory.parse(p, o);
-  return o;
 }
 
 double base_learning_rate(const OptimizerOptions& o, int64_t batch_size) {

@@ -108,10 +108,7 @@ const Registry<TaskSpec>& task_registry() {
 }
 
 TaskOptions task_options(const std::string& type, const Params& params) {
-  TaskOptions o;
-  o.type = task_registry().canonical(type, "task.type");
-  task_registry().at(o.type).factory.parse(params, o);
-  return o;
+  return parse_typed<TaskOptions>(task_registry(), type, params);
 }
 
 std::unique_ptr<Task> make_task(const TaskOptions& options) { return task_registry().at(options.type).factory.make(options); }

@@ -2,32 +2,32 @@
 #include "trajectories/dataset_builder.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <map>
 #include <set>
-#include <sstream>
 
 #include "core/errors.h"
-#include "core/files.h"
 #include "core/run_status.h"
 #include "core/version.h"
 #include "observables/names.h"
+#include "observables/record_index.h"
+#include "observables/stream.h"
 
 namespace lrid {
 namespace fs = std::filesystem;
 
 std::vector<std::string> find_runs(const std::vector<std::string>& roots) {
   std::vector<std::string> runs;
+  auto is_run = [](const fs::path& p) {
+    return fs::exists(p / "status.json") && fs::exists(p / "observables" / "index.json");
+  };
   for (const auto& root : roots) {
     if (!fs::is_directory(root)) throw DataError(fmt::format("{}: not a directory", root));
-    auto is_run = [](const fs::path& p) {
-      return fs::exists(p / "status.json") && fs::exists(p / "observables" / "index.json");
-    };
     if (is_run(root)) {
       runs.push_back(fs::path(root).lexically_normal().string());
       continue;
@@ -47,43 +47,160 @@ std::vector<std::string> find_runs(const std::vector<std::string>& roots) {
 
 namespace {
 
-struct Stream {
-  // [layer][observable][point] values
-  std::map<std::string, std::map<std::string, std::map<int64_t, double>>> values;
+// What a row takes from its run: the resolved configuration's settings and the record index.
+struct RunInfo {
+  std::string path, task, architecture, rule, dataset;
+  int64_t batch_size = -1, model_seed = -1, data_seed = -1;
+  RecordIndex index;
 };
 
-Stream read_stream(const fs::path& csv) {
-  Stream s;
-  std::istringstream in(read_file(csv));
-  std::string line;
-  std::getline(in, line);
-  if (line != "run,condition,point,step,epoch,layer,position,observable,value")
-    throw DataError(fmt::format("{}: not an observable stream (header '{}')", csv.string(), line));
-  int64_t n = 1;
-  while (std::getline(in, line)) {
-    ++n;
-    std::vector<std::string> f;
-    std::size_t pos = 0;
-    for (int i = 0; i < 8; ++i) {
-      auto c = line.find(',', pos);
-      if (c == std::string::npos) throw DataError(fmt::format("{}:{}: malformed row", csv.string(), n));
-      f.push_back(line.substr(pos, c - pos));
-      pos = c + 1;
-    }
-    f.push_back(line.substr(pos));
-    double v;
-    try {
-      v = std::stod(f[8]);  // also parses nan, inf, -inf
-    } catch (const std::exception&) {
-      throw DataError(fmt::format("{}:{}: bad value '{}'", csv.string(), n, f[8]));
-    }
-    s.values[f[5]][f[7]][std::stoll(f[2])] = v;
+std::string scalar(const YAML::Node& n, const std::string& def = "") { return n && n.IsScalar() ? n.Scalar() : def; }
+
+RunInfo read_run(const std::string& run) {
+  const fs::path dir(run);
+  RunInfo r;
+  r.path = run;
+  YAML::Node cfg;
+  try {
+    cfg = YAML::LoadFile((dir / "config.yaml").string());
+  } catch (const YAML::Exception& e) {
+    throw DataError(fmt::format("{}: unreadable config.yaml ({})", run, e.msg));
   }
-  return s;
+  r.index = read_record_index(dir);
+  r.task = scalar(cfg["task"]["type"]);
+  r.architecture = scalar(cfg["model"]["type"]);
+  r.rule = scalar(cfg["rule"]["type"]);
+  r.dataset = scalar(cfg["data"]["type"]);
+  const YAML::Node rp = cfg["run"]["parameters"];
+  r.batch_size = std::stoll(scalar(rp["batch_size"], "-1"));
+  r.model_seed = std::stoll(scalar(rp["model_seed"], "-1"));
+  r.data_seed = std::stoll(scalar(rp["data_seed"], "-1"));
+  return r;
 }
 
-std::string scalar(const YAML::Node& n, const std::string& def = "") {
-  return n && n.IsScalar() ? n.Scalar() : def;
+// The per-row metadata columns (science.md §5.2), appended row by row.
+class MetaColumns {
+ public:
+  void text(const std::string& k, const std::string& v) { col(k, MetaColumn::Kind::kString).strings.push_back(v); }
+  void integer(const std::string& k, int64_t v) { col(k, MetaColumn::Kind::kInt).ints.push_back(v); }
+  void real(const std::string& k, double v) { col(k, MetaColumn::Kind::kReal).reals.push_back(v); }
+  std::map<std::string, MetaColumn> take() { return std::move(columns_); }
+
+ private:
+  MetaColumn& col(const std::string& k, MetaColumn::Kind kind) {
+    MetaColumn& c = columns_[k];
+    c.kind = kind;
+    return c;
+  }
+  std::map<std::string, MetaColumn> columns_;
+};
+
+void add_meta(MetaColumns& m, const RunInfo& r, const IndexLayer& layer, const IndexCondition& cond) {
+  m.text("task", r.task);
+  m.text("architecture", r.architecture);
+  m.text("learning_rule", r.rule);
+  m.text("dataset", r.dataset);
+  m.integer("batch_size", r.batch_size);
+  m.integer("model_seed", r.model_seed);
+  m.integer("dataset_seed", r.data_seed);
+  m.text("layer", layer.name);
+  m.integer("layer_index", layer.index);
+  m.integer("weight_count", layer.weights);
+  m.text("layer_position", layer.position);
+  m.text("run_id", fs::path(r.path).filename().string());
+  m.text("run_path", r.path);
+  m.text("condition", cond.name);
+  m.real("obs_frac", cond.frac.value_or(std::nan("")));
+  m.real("obs_stddev", cond.stddev.value_or(std::nan("")));
+  m.integer("obs_seed", cond.seed);
+}
+
+// One layer's [T, K] trajectory of the kept observables (NaN where the stream has none).
+torch::Tensor layer_trajectory(const StreamValues& s, const RunInfo& r, const std::string& cond, const std::string& layer,
+                               const std::vector<std::string>& keep) {
+  const auto t = static_cast<int64_t>(r.index.points.size());
+  torch::Tensor x = torch::full({t, static_cast<int64_t>(keep.size())}, std::nanf(""));
+  const auto lit = s.value.find(layer);
+  if (lit == s.value.end()) throw DataError(fmt::format("{}: stream {} has no layer {}", r.path, cond, layer));
+  auto a = x.accessor<float, 2>();
+  for (std::size_t k = 0; k < keep.size(); ++k) {
+    const auto oit = lit->second.find(keep[k]);
+    if (oit == lit->second.end()) continue;
+    for (int64_t p = 0; p < t; ++p) {
+      const auto pit = oit->second.find(p);
+      if (pit == oit->second.end())
+        throw DataError(fmt::format("{}: stream {} misses point {} of layer {} (an unfinished record?)", r.path, cond, p,
+                                    layer));
+      a[p][static_cast<int64_t>(k)] = static_cast<float>(pit->second);
+    }
+  }
+  return x;
+}
+
+// X_cat of a layer: the early/middle/deep one-hot [T, 3], constant along time.
+torch::Tensor position_onehot(const std::string& position, int64_t t) {
+  torch::Tensor c = torch::zeros({t, 3});
+  c.select(1, position == "early" ? 0 : position == "middle" ? 1 : 2).fill_(1.0f);
+  return c;
+}
+
+// The rows of datasets under construction, and the provenance gathered from the runs' status.json.
+struct Collation {
+  std::vector<torch::Tensor> xs, cats;
+  std::vector<std::string> y;
+  MetaColumns meta;
+  std::set<std::string> commits, devices;
+  double wall_time_s = 0;
+  int64_t time_points = -1;
+  torch::Tensor time_epochs;
+};
+
+// T must agree across runs; the first run's record epochs become time_epochs.
+void check_time_points(Collation& c, const RunInfo& r) {
+  const auto t = static_cast<int64_t>(r.index.points.size());
+  if (c.time_points < 0) {
+    c.time_points = t;
+    std::vector<double> epochs;
+    for (const auto& p : r.index.points) epochs.push_back(p.epoch);
+    c.time_epochs = torch::tensor(epochs, torch::kFloat64);
+  } else if (t != c.time_points) {
+    throw DataError(fmt::format("{}: {} record points, other runs have {}; build datasets of equal T", r.path, t,
+                                c.time_points));
+  }
+}
+
+void add_run(Collation& c, const RunInfo& r, const RunStatus& status, const DatasetBuildOptions& o,
+             const std::vector<std::string>& keep) {
+  check_time_points(c, r);
+  if (status.result) {
+    c.commits.insert(status.result->lrid_commit);
+    c.wall_time_s += status.result->wall_time_s;
+    c.devices.insert(status.result->device);
+  }
+  for (const auto& cond : r.index.conditions) {
+    if (!o.conditions.empty() && std::find(o.conditions.begin(), o.conditions.end(), cond.name) == o.conditions.end())
+      continue;
+    const StreamValues s = read_stream(fs::path(r.path) / "observables" / cond.file);
+    for (const auto& layer : r.index.layers) {
+      c.xs.push_back(layer_trajectory(s, r, cond.name, layer.name, keep));
+      c.cats.push_back(position_onehot(layer.position, c.time_points));
+      c.y.push_back(r.rule);
+      add_meta(c.meta, r, layer, cond);
+    }
+  }
+}
+
+void set_attributes(TrajectoryDataset& d, const Collation& c, const std::vector<std::string>& roots,
+                    const DatasetBuildOptions& o, int64_t runs_used) {
+  d.attributes["lrid_version"] = version();
+  d.attributes["lrid_commit"] = git_commit();
+  d.attributes["sources"] = fmt::format("{}", fmt::join(roots, "\n"));
+  d.attributes["observables"] = o.all45 ? "all45" : "admissible (24)";
+  d.attributes["runs"] = std::to_string(runs_used);
+  d.attributes["run_lrid_commits"] = fmt::format("{}", fmt::join(c.commits, " "));
+  d.attributes["run_devices"] = fmt::format("{}", fmt::join(c.devices, " "));
+  d.attributes["run_wall_time_s_sum"] = fmt::format("{:.1f}", c.wall_time_s);
+  for (const auto& [k, v] : o.attributes) d.attributes[k] = v;
 }
 
 }  // namespace
@@ -93,154 +210,37 @@ TrajectoryDataset build_dataset(const std::vector<std::string>& roots, const Dat
   DatasetBuildReport report;
   const auto runs = find_runs(roots);
   report.runs_found = static_cast<int64_t>(runs.size());
-  const auto& all = all_observables();
-  const std::vector<std::string> keep = o.all45 ? all : admissible_observables();
-  for (const auto& n : all)
+  const std::vector<std::string> keep = o.all45 ? all_observables() : admissible_observables();
+  for (const auto& n : all_observables())
     if (std::find(keep.begin(), keep.end(), n) == keep.end()) report.dropped_observables.push_back(n);
-  std::vector<torch::Tensor> xs, cats;
-  TrajectoryDataset d;
-  d.obs_keys = keep;
-  std::map<std::string, MetaColumn> meta;
-  auto add_s = [&](const std::string& k, const std::string& v) {
-    meta[k].kind = MetaColumn::Kind::kString;
-    meta[k].strings.push_back(v);
-  };
-  auto add_i = [&](const std::string& k, int64_t v) {
-    meta[k].kind = MetaColumn::Kind::kInt;
-    meta[k].ints.push_back(v);
-  };
-  auto add_r = [&](const std::string& k, double v) {
-    meta[k].kind = MetaColumn::Kind::kReal;
-    meta[k].reals.push_back(v);
-  };
-  int64_t time_points = -1;
-  std::set<std::string> run_commits, devices;
-  double run_wall = 0;
+  Collation c;
   for (const auto& run : runs) {
-    const fs::path dir(run);
-    const std::string status = status_name(dir);
-    if (status != "finished") {
-      report.skipped.push_back(fmt::format("{}: status {}", run, status));
+    std::optional<RunStatus> status;
+    try {
+      status = read_status(run);
+    } catch (const Error&) {
+    }
+    if (!status || !status->finished()) {
+      report.skipped.push_back(fmt::format("{}: status {}", run, status ? status->status : "unreadable"));
       continue;
     }
-    YAML::Node cfg, index;
-    try {
-      cfg = YAML::LoadFile((dir / "config.yaml").string());
-      index = YAML::LoadFile((dir / "observables" / "index.json").string());
-    } catch (const YAML::Exception& e) {
-      throw DataError(fmt::format("{}: unreadable config.yaml or observables/index.json ({})", run, e.msg));
-    }
-    const auto points = index["points"];
-    const int64_t t = static_cast<int64_t>(points.size());
-    if (time_points < 0) {
-      time_points = t;
-      std::vector<double> epochs;
-      for (const auto& p : points) epochs.push_back(p["epoch"].as<double>());
-      d.time_epochs = torch::tensor(epochs, torch::kFloat64);
-    } else if (t != time_points) {
-      throw DataError(fmt::format("{}: {} record points, other runs have {}; build datasets of equal T", run, t,
-                                  time_points));
-    }
-    try {
-      YAML::Node st = YAML::LoadFile((dir / "status.json").string());
-      if (st["lrid_commit"]) run_commits.insert(st["lrid_commit"].as<std::string>());
-      if (st["wall_time_s"]) run_wall += st["wall_time_s"].as<double>();
-      if (st["device"]) devices.insert(st["device"].as<std::string>());
-    } catch (const YAML::Exception&) {
-      // status.json was read above; its optional fields are provenance only
-    }
-    const std::string rule = scalar(cfg["rule"]["type"]);
-    const YAML::Node rp = cfg["run"]["parameters"];
-    for (const auto& cond : index["conditions"]) {
-      const std::string cname = cond["name"].as<std::string>();
-      if (!o.conditions.empty() && std::find(o.conditions.begin(), o.conditions.end(), cname) == o.conditions.end())
-        continue;
-      Stream s = read_stream(dir / "observables" / cond["file"].as<std::string>());
-      for (const auto& layer : index["layers"]) {
-        const std::string lname = layer["name"].as<std::string>();
-        torch::Tensor x = torch::full({t, static_cast<int64_t>(keep.size())}, std::nanf(""));
-        auto lit = s.values.find(lname);
-        if (lit == s.values.end()) throw DataError(fmt::format("{}: stream {} has no layer {}", run, cname, lname));
-        for (std::size_t k = 0; k < keep.size(); ++k) {
-          auto oit = lit->second.find(keep[k]);
-          if (oit == lit->second.end()) continue;
-          for (int64_t p = 0; p < t; ++p) {
-            auto pit = oit->second.find(p);
-            if (pit == oit->second.end())
-              throw DataError(fmt::format("{}: stream {} misses point {} of layer {} (an unfinished record?)", run,
-                                          cname, p, lname));
-            x[p][static_cast<int64_t>(k)] = static_cast<float>(pit->second);
-          }
-        }
-        xs.push_back(x);
-        const std::string pos = layer["position"].as<std::string>();
-        torch::Tensor c = torch::zeros({t, 3});
-        c.select(1, pos == "early" ? 0 : pos == "middle" ? 1 : 2).fill_(1.0f);
-        cats.push_back(c);
-        d.y.push_back(rule);
-        add_s("task", scalar(cfg["task"]["type"]));
-        add_s("architecture", scalar(cfg["model"]["type"]));
-        add_s("learning_rule", rule);
-        add_s("dataset", scalar(cfg["data"]["type"]));
-        add_i("batch_size", std::stoll(scalar(rp["batch_size"], "-1")));
-        add_i("model_seed", std::stoll(scalar(rp["model_seed"], "-1")));
-        add_i("dataset_seed", std::stoll(scalar(rp["data_seed"], "-1")));
-        add_s("layer", lname);
-        add_i("layer_index", layer["index"].as<int64_t>());
-        add_i("weight_count", layer["weights"] ? layer["weights"].as<int64_t>() : -1);
-        add_s("layer_position", pos);
-        add_s("run_id", fs::path(run).filename().string());
-        add_s("run_path", run);
-        add_s("condition", cname);
-        add_r("obs_frac", cond["obs_frac"].IsNull() ? std::nan("") : cond["obs_frac"].as<double>());
-        add_r("obs_stddev", cond["obs_stddev"].IsNull() ? std::nan("") : cond["obs_stddev"].as<double>());
-        add_i("obs_seed", cond["obs_seed"].as<int64_t>());
-      }
-    }
+    add_run(c, read_run(run), *status, o, keep);
     ++report.runs_used;
   }
-  if (xs.empty())
+  if (c.xs.empty())
     throw DataError(fmt::format("no finished runs with observables under {} ({} runs found, {} skipped)",
                                 fmt::join(roots, ", "), report.runs_found, report.skipped.size()));
-  d.x = torch::stack(xs);
-  d.x_cat = torch::stack(cats);
-  d.meta = meta;
-  d.attributes["lrid_version"] = version();
-  d.attributes["lrid_commit"] = git_commit();
-  d.attributes["sources"] = fmt::format("{}", fmt::join(roots, "\n"));
-  d.attributes["observables"] = o.all45 ? "all45" : "admissible (24)";
-  d.attributes["runs"] = std::to_string(report.runs_used);
-  d.attributes["run_lrid_commits"] = fmt::format("{}", fmt::join(run_commits, " "));
-  d.attributes["run_devices"] = fmt::format("{}", fmt::join(devices, " "));
-  d.attributes["run_wall_time_s_sum"] = fmt::format("{:.1f}", run_wall);
-  for (const auto& [k, v] : o.attributes) d.attributes[k] = v;
+  TrajectoryDataset d;
+  d.obs_keys = keep;
+  d.x = torch::stack(c.xs);
+  d.x_cat = torch::stack(c.cats);
+  d.y = std::move(c.y);
+  d.time_epochs = c.time_epochs;
+  d.meta = c.meta.take();
+  set_attributes(d, c, roots, o, report.runs_used);
   d.validate("dataset");
   if (report_out) *report_out = report;
   return d;
-}
-
-std::string dataset_summary(const TrajectoryDataset& d) {
-  std::string s = fmt::format("rows {}  time points {}  observables {}\n", d.rows(), d.time_points(), d.obs_keys.size());
-  if (d.time_epochs.defined() && d.time_epochs.numel() > 0)
-    s += fmt::format("epochs {} … {}\n", d.time_epochs[0].item<double>(), d.time_epochs[-1].item<double>());
-  auto counts = [&](const std::string& key, const std::vector<std::string>& values) {
-    std::map<std::string, int64_t> c;
-    for (const auto& v : values) ++c[v];
-    std::string line = key + ":";
-    for (const auto& [k, n] : c) line += fmt::format(" {} {}", k, n);
-    return line + "\n";
-  };
-  s += counts("rules", d.y);
-  for (const char* key : {"task", "architecture", "layer_position", "condition", "batch_size"})
-    if (d.meta.count(key)) {
-      std::vector<std::string> v;
-      for (int64_t i = 0; i < d.rows(); ++i) v.push_back(d.meta.at(key).as_string(i));
-      s += counts(key, v);
-    }
-  const int64_t bad = d.x.isfinite().logical_not().flatten(1).any(1).sum().item<int64_t>();
-  s += fmt::format("rows with non-finite values: {}\n", bad);
-  for (const auto& [k, v] : d.attributes) s += fmt::format("attribute {}: {}\n", k, v.substr(0, 200));
-  return s;
 }
 
 }  // namespace lrid

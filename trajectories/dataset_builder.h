@@ -1,5 +1,5 @@
 // Collates finished runs' observable streams into one trajectory dataset
-// (classifiers/trajectory_dataset.h): one row per (run, recorded layer,
+// (trajectories/trajectory_dataset.h): one row per (run, recorded layer,
 // measurement condition), X[row] = the layer's [T, K] trajectory of the kept
 // observables, Y = the rule, X_cat = the early/middle/deep one-hot, and the
 // metadata of science.md §5.2. By default only the 24 admissible observables
@@ -30,7 +30,5 @@ struct DatasetBuildReport {
 std::vector<std::string> find_runs(const std::vector<std::string>& roots);
 TrajectoryDataset build_dataset(const std::vector<std::string>& roots, const DatasetBuildOptions& options,
                                 DatasetBuildReport* report = nullptr);
-// A human-readable summary of a dataset (`lrid dataset info`).
-std::string dataset_summary(const TrajectoryDataset& data);
 
 }  // namespace lrid

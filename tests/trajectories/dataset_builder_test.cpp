@@ -2,6 +2,7 @@
 // one-hot positions, metadata, skipped unfinished runs, and empty or foreign
 // directories as DataErrors.
 #include "trajectories/dataset_builder.h"
+#include "trajectories/dataset_summary.h"
 
 #include <gtest/gtest.h>
 

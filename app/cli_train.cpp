@@ -1,0 +1,121 @@
+// Training subcommands: `lrid train`, `lrid info` (the config reference) and
+// `lrid layers` (an architecture's recordable layers).
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "app/cli.h"
+#include "core/errors.h"
+#include "core/yaml_text.h"
+#include "models/registry.h"
+#include "training/config.h"
+#include "training/trainer.h"
+#include "training/training_options.h"
+
+namespace lrid {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TrainCommand {
+  std::string config, out;
+  std::vector<std::string> overrides;
+  bool quiet = false, print_config = false, restart = false;
+};
+
+int run_train(const TrainCommand& c) {
+  Config config = load_config(c.config, c.overrides);
+  if (c.print_config) {
+    std::cout << yaml_block(config.to_yaml()) << "\n";
+    return 0;
+  }
+  std::string name = run_options(config.run.params).name;
+  if (name.empty()) name = fs::path(c.config).stem().string();
+  const fs::path dir = c.out.empty() ? fs::path("runs") / name : fs::path(c.out);
+  TrainOptions opts;
+  opts.progress = !c.quiet;
+  opts.resume = !c.restart;
+  const TrainResult r = train(config, dir, opts);
+  if (r.status == "already-finished") {
+    std::cout << fmt::format("{}: already finished (status.json); nothing to do\n", dir.string());
+    return 0;
+  }
+  if (r.status == "diverged") {
+    std::cerr << fmt::format("lrid: run diverged: {} (marked in {}/status.json)\n", r.reason, dir.string());
+    return DivergenceError("").exit_code();
+  }
+  std::cout << fmt::format(
+      "finished {} steps on {}: test accuracy {:.4f}, test loss {:.4f}, {:.1f} train images/s, "
+      "wall time {:.1f} s\nrun directory: {}\n",
+      r.steps, r.device, r.test_accuracy, r.test_loss, r.train_images_per_s, r.wall_time_s, dir.string());
+  return 0;
+}
+
+struct LayersCommand {
+  std::string architecture;
+  int64_t input_size = 32, channels = 3, classes = 10, projection = 0;
+};
+
+int run_layers(const LayersCommand& c) {
+  ModelOptions o;
+  o.architecture = model_registry().canonical(c.architecture, "architecture");
+  o.input_size = c.input_size;
+  o.in_channels = c.channels;
+  o.num_classes = c.classes;
+  o.projection_dim = c.projection;
+  Model m = build_model(o);
+  for (const auto& l : m->layers())
+    std::cout << fmt::format("{:>3} {:<28} {:<6} {:<5} W{}\n", l.index, l.name, position_name(l.position),
+                             l.layer->is_conv() ? "conv" : "dense",
+                             fmt::format("[{}]", fmt::join(l.layer->weight().sizes(), ",")));
+  return 0;
+}
+
+}  // namespace
+
+// `lrid train CONFIG [key=value ...] [--out DIR]`
+void add_train(CLI::App& app, Action& action) {
+  static TrainCommand c;
+  auto* cmd = app.add_subcommand("train", "train one network from a YAML config");
+  cmd->add_option("config", c.config, "YAML configuration file")->required();
+  cmd->add_option("overrides", c.overrides, "dotted overrides, e.g. optimizer.parameters.lr=0.01");
+  add_out_and_quiet(cmd, c.out, c.quiet, "run directory (default: runs/<run name>)");
+  cmd->add_flag("--print-config", c.print_config, "print the resolved configuration and exit");
+  cmd->add_flag("--no-resume", c.restart, "ignore checkpoints in the run directory");
+  on_run(cmd, action, [] { return run_train(c); });
+}
+
+// `lrid info [SECTION]`: every section's types and their parameters (the config reference).
+void add_info(CLI::App& app, Action& action) {
+  static std::string section;
+  auto* cmd = app.add_subcommand("info", "list config sections, their types and parameters");
+  cmd->add_option("section", section, "only this section");
+  on_run(cmd, action, [] {
+    for (const auto& s : config_sections()) {
+      if (!section.empty() && s != section) continue;
+      const RegistryBase& reg = section_registry(s);
+      std::cout << s << ":\n";
+      for (const auto& name : reg.names())
+        std::cout << fmt::format("  {:<14} {}\n  {:<14} {}\n", name, reg.help(name), "",
+                                 describe_schema(reg.schema(name)));
+    }
+    return 0;
+  });
+}
+
+// `lrid layers ARCH`: the recordable layers of an architecture.
+void add_layers(CLI::App& app, Action& action) {
+  static LayersCommand c;
+  auto* cmd = app.add_subcommand("layers", "list an architecture's recordable layers");
+  cmd->add_option("architecture", c.architecture, "architecture name")->required();
+  cmd->add_option("--input-size", c.input_size, "input size");
+  cmd->add_option("--channels", c.channels, "input channels");
+  cmd->add_option("--classes", c.classes, "number of classes");
+  cmd->add_option("--projection-dim", c.projection, "the SimCLR network with this projection size (task simclr: 128)")
+      ->check(CLI::NonNegativeNumber);
+  on_run(cmd, action, [] { return run_layers(c); });
+}
+
+}  // namespace lrid

@@ -1,0 +1,27 @@
+// `lrid demo`, the README's main job: the demo sweep, its dataset, every
+// experiment of the paper on it with the demo's fast settings, and the HTML
+// report, printing the report's path at the end.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lrid {
+
+struct DemoOptions {
+  std::string sweep = "configs/sweeps/demo.yaml";
+  std::string out = "out/demo";         // runs/, dataset.h5, results/, report.html
+  std::vector<std::string> overrides;  // experiment parameters key=value, after the demo's own
+  int64_t jobs = 0;                    // concurrent runs (0: all cores)
+  bool quiet = false;
+};
+
+// The demo's experiment settings: the fast grids and fewer subsets, so that the
+// whole demo fits in minutes on 2 cores. The SVM at C=1 only: larger C runs
+// liblinear's dual solver to its iteration limit.
+std::vector<std::string> demo_experiment_parameters();
+
+// Runs the four steps; returns the process exit code.
+int run_demo(const DemoOptions& options);
+
+}  // namespace lrid

@@ -1,2 +1,0 @@
-// Out-of-line anchor for the exception hierarchy (keeps vtables in one TU).
-#include "core/errors.h"
