@@ -1,0 +1,87 @@
+// `lrid train`, `lrid info` and `lrid layers` (app/cli_train.cpp): errors as
+// one line with the right exit code and no output written for bad input; a
+// finished run is not redone.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "test_paths.h"
+#include "test_util.h"
+
+namespace lrid {
+namespace {
+
+namespace fs = std::filesystem;
+using test::run_lrid;
+
+std::string config_fixture(const std::string& name) {
+  return std::string(LRID_SOURCE_DIR) + "/tests/fixtures/configs/" + name;
+}
+
+TEST(CliTrain, BadConfigIsOneLineExitTwoAndWritesNothing) {
+  test::TempDir t;
+  const fs::path out = t.path() / "run";
+  const auto r = run_lrid("train " + config_fixture("unknown_key.yaml") + " --out " + out.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_NE(r.out.find("lrid: error: "), std::string::npos);
+  EXPECT_NE(r.out.find("unknown_key.yaml:11"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(CliTrain, BadOverrideAndMissingDataExitCodes) {
+  test::TempDir t;
+  const fs::path out = t.path() / "run";
+  auto r = run_lrid("train " + config_fixture("good.yaml") + " run.parameters.batch_size=abc --out " + out.string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("command-line override 'run.parameters.batch_size'"), std::string::npos) << r.out;
+  r = run_lrid("train " + config_fixture("good.yaml") +
+               " data.type=fashion_mnist \"data.parameters={root: /nonexistent/fm}\" --out " + out.string());
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_NE(r.out.find("/nonexistent/fm"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(CliTrain, TrainsThenReportsAlreadyFinished) {
+  test::TempDir t;
+  const fs::path out = t.path() / "run";
+  auto r = run_lrid("train " + config_fixture("good.yaml") + " --quiet --out " + out.string());
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("test accuracy"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(out / "status.json"));
+  r = run_lrid("train " + config_fixture("good.yaml") + " --quiet --out " + out.string());
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("already finished"), std::string::npos) << r.out;
+}
+
+TEST(CliTrain, PrintConfigWritesTheResolvedConfigurationOnly) {
+  test::TempDir t;
+  const auto r = run_lrid("train " + config_fixture("good.yaml") + " optimizer.parameters.lr=0.25 --print-config --out " +
+                          (t.path() / "run").string());
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("lr: 0.25"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("weight_decay: 1e-05"), std::string::npos) << r.out;  // KNet's default written out
+  EXPECT_FALSE(fs::exists(t.path() / "run"));
+}
+
+TEST(CliInfo, ListsEverySectionAndTheRuleAliasesTarget) {
+  auto r = run_lrid("info");
+  EXPECT_EQ(r.code, 0);
+  for (const char* s : {"data:", "model:", "task:", "rule:", "optimizer:", "schedule:", "run:", "observables:"})
+    EXPECT_NE(r.out.find(s), std::string::npos) << s;
+  r = run_lrid("info rule");
+  EXPECT_NE(r.out.find("feedback_optimizer"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("optimizer:"), std::string::npos) << "only the rule section";
+}
+
+TEST(CliLayers, ListsOriginalNames) {
+  const auto r = run_lrid("layers resnet18 --input-size 32");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("block_group1_0/conv0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("dense"), std::string::npos);
+  EXPECT_EQ(run_lrid("layers nonet").code, 2);
+}
+
+}  // namespace
+}  // namespace lrid
