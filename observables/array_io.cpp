@@ -42,10 +42,15 @@ void check_finite(const torch::Tensor& t, const std::string& path) {
 
 }  // namespace
 
-torch::Tensor read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataError(fmt::format("{}: cannot open", path));
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+namespace {
+
+// The header dictionary of a .npy file and where its data start (format versions 1-3).
+struct NpyHeader {
+  std::string text;
+  std::size_t data_start = 0;
+};
+
+NpyHeader npy_header(const std::string& data, const std::string& path) {
   if (data.size() < 10 || data.compare(0, 6, "\x93NUMPY") != 0)
     throw DataError(fmt::format("{}: not a .npy file (bad magic)", path));
   const auto major = static_cast<unsigned char>(data[6]);
@@ -61,30 +66,23 @@ torch::Tensor read_npy(const std::string& path) {
     throw DataError(fmt::format("{}: unsupported .npy format version {}", path, major));
   }
   if (data.size() < offset + header_len) throw DataError(fmt::format("{}: truncated .npy header", path));
-  const std::string header = data.substr(offset, header_len);
-  const std::string descr = dict_value(header, "descr", path);
-  const std::string fortran = dict_value(header, "fortran_order", path);
-  const std::string shape_text = dict_value(header, "shape", path);
-  torch::ScalarType dtype;
-  std::size_t item = 0;
-  if (descr == "<f4" || descr == "=f4" || (descr == "|f4")) {
-    dtype = torch::kFloat32;
-    item = 4;
-  } else if (descr == "<f8" || descr == "=f8") {
-    dtype = torch::kFloat64;
-    item = 8;
-  } else {
-    throw DataError(fmt::format("{}: dtype '{}' is not supported; save float32 or float64 "
-                                "(e.g. np.save(path, a.astype(np.float32)))", path, descr));
-  }
-  if (fortran != "False")
-    throw DataError(fmt::format("{}: Fortran-ordered array; save a C-ordered copy (np.ascontiguousarray)", path));
+  return {data.substr(offset, header_len), offset + header_len};
+}
+
+// float32 or float64, little-endian or native: the dtype and its item size.
+std::pair<torch::ScalarType, std::size_t> npy_dtype(const std::string& descr, const std::string& path) {
+  if (descr == "<f4" || descr == "=f4" || descr == "|f4") return {torch::kFloat32, 4};
+  if (descr == "<f8" || descr == "=f8") return {torch::kFloat64, 8};
+  throw DataError(fmt::format("{}: dtype '{}' is not supported; save float32 or float64 "
+                              "(e.g. np.save(path, a.astype(np.float32)))", path, descr));
+}
+
+// "(4, 3)", "(7,)", "()" -> {4, 3}, {7}, {}.
+std::vector<int64_t> npy_shape(const std::string& shape_text, const std::string& path) {
   std::vector<int64_t> shape;
-  std::string inner = shape_text.substr(1, shape_text.size() - 2);
-  std::istringstream ss(inner);
-  std::string tok;
-  while (std::getline(ss, tok, ',')) {
-    auto b = tok.find_first_not_of(" ");
+  std::istringstream ss(shape_text.substr(1, shape_text.size() - 2));
+  for (std::string tok; std::getline(ss, tok, ',');) {
+    const auto b = tok.find_first_not_of(" ");
     if (b == std::string::npos) continue;
     try {
       shape.push_back(std::stoll(tok.substr(b)));
@@ -92,14 +90,29 @@ torch::Tensor read_npy(const std::string& path) {
       throw DataError(fmt::format("{}: bad shape {} in the .npy header", path, shape_text));
     }
   }
+  return shape;
+}
+
+}  // namespace
+
+torch::Tensor read_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError(fmt::format("{}: cannot open", path));
+  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const NpyHeader header = npy_header(data, path);
+  const auto [dtype, item] = npy_dtype(dict_value(header.text, "descr", path), path);
+  if (dict_value(header.text, "fortran_order", path) != "False")
+    throw DataError(fmt::format("{}: Fortran-ordered array; save a C-ordered copy (np.ascontiguousarray)", path));
+  const std::string shape_text = dict_value(header.text, "shape", path);
+  const std::vector<int64_t> shape = npy_shape(shape_text, path);
   int64_t count = 1;
   for (int64_t d : shape) count *= d;
-  const std::size_t start = offset + header_len;
-  if (data.size() - start != static_cast<std::size_t>(count) * item)
+  const std::size_t bytes = static_cast<std::size_t>(count) * item, start = header.data_start;
+  if (data.size() - start != bytes)
     throw DataError(fmt::format("{}: holds {} data bytes, the header's shape {} needs {} (truncated?)", path,
-                                data.size() - start, shape_text, static_cast<std::size_t>(count) * item));
+                                data.size() - start, shape_text, bytes));
   torch::Tensor t = torch::empty(shape, dtype);
-  if (count > 0) std::memcpy(t.data_ptr(), data.data() + start, static_cast<std::size_t>(count) * item);
+  if (count > 0) std::memcpy(t.data_ptr(), data.data() + start, bytes);
   t = t.to(torch::kFloat64);
   check_finite(t, path);
   return t;

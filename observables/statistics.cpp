@@ -209,13 +209,16 @@ void write_stats(double* out, int64_t n, double mean, double m2, double m4, doub
   out[6] = var;
 }
 
-// One row: the moments in two vectorised passes (pass 1: sums, extrema and NaN
-// count; pass 2: central moments of raw, abs and sq), then the percentiles.
+// The pieces of row_kernel, force-inlined so that each target clone of the
+// kernel compiles them for its own instruction set.
+#define LRID_KERNEL_PART inline __attribute__((always_inline))
+
+// Pass 1a: float64 sums of raw, abs and sq values.
+struct RowSums {
+  double raw = 0, abs = 0, sq = 0;
+};
 template <class T>
-inline __attribute__((always_inline)) void row_kernel(const T* x, int64_t n, int64_t i50, int64_t i75,
-                                                      std::vector<T>& buf, RadixScratch& scratch, double* o) {
-  const double nd = static_cast<double>(n);
-  // Pass 1 in two vectorisable loops: float64 sums, then float extrema.
+LRID_KERNEL_PART RowSums row_sums(const T* x, int64_t n) {
   double s_raw = 0, s_abs = 0, s_sq = 0;
 #pragma omp simd reduction(+ : s_raw, s_abs, s_sq)
   for (int64_t i = 0; i < n; ++i) {
@@ -224,14 +227,16 @@ inline __attribute__((always_inline)) void row_kernel(const T* x, int64_t n, int
     s_abs += std::fabs(v);
     s_sq += v * v;
   }
-  if (std::isnan(s_raw) || std::isnan(s_sq)) {
-    bool nan = false;
-    for (int64_t i = 0; i < n && !nan; ++i) nan = std::isnan(x[i]);
-    if (nan) {  // a NaN in the row (a diverged network): every statistic is NaN
-      std::fill(o, o + 21, std::nan(""));
-      return;
-    }
-  }
+  return {s_raw, s_abs, s_sq};
+}
+
+// Pass 1b: extrema of the raw and abs values, in the input's type.
+template <class T>
+struct RowExtrema {
+  T min, max, abs_min, abs_max;
+};
+template <class T>
+LRID_KERNEL_PART RowExtrema<T> row_extrema(const T* x, int64_t n) {
   T mn = x[0], mx = x[0], amn = std::fabs(x[0]), amx = amn;
 #pragma omp simd reduction(min : mn, amn) reduction(max : mx, amx)
   for (int64_t i = 0; i < n; ++i) {
@@ -241,9 +246,18 @@ inline __attribute__((always_inline)) void row_kernel(const T* x, int64_t n, int
     amn = std::min(amn, a);
     amx = std::max(amx, a);
   }
-  const double mu_r = s_raw / nd, mu_a = s_abs / nd, mu_q = s_sq / nd;
+  return {mn, mx, amn, amx};
+}
+
+// Pass 2: second and fourth central moments (sums) of raw, abs and sq, and the sum of q^2.
+struct RowMoments {
   double r2 = 0, r4 = 0, a2 = 0, a4 = 0, q2 = 0, q4 = 0, qq = 0;
-  if (mn >= 0) {  // no negative value: abs is raw, so half the work
+};
+template <class T>
+LRID_KERNEL_PART RowMoments row_moments(const T* x, int64_t n, double mu_r, double mu_a, double mu_q,
+                                        bool has_negative) {
+  double r2 = 0, r4 = 0, a2 = 0, a4 = 0, q2 = 0, q4 = 0, qq = 0;
+  if (!has_negative) {  // abs is raw, so half the work
 #pragma omp simd reduction(+ : r2, r4, q2, q4, qq)
     for (int64_t i = 0; i < n; ++i) {
       const double v = static_cast<double>(x[i]);
@@ -256,47 +270,79 @@ inline __attribute__((always_inline)) void row_kernel(const T* x, int64_t n, int
       q4 += dq2 * dq2;
       qq += q * q;
     }
-    a2 = r2;
-    a4 = r4;
-  } else {
-#pragma omp simd reduction(+ : r2, r4, a2, a4, q2, q4, qq)
-    for (int64_t i = 0; i < n; ++i) {
-      const double v = static_cast<double>(x[i]);
-      const double q = v * v;
-      const double dr = v - mu_r, da = std::fabs(v) - mu_a, dq = q - mu_q;
-      const double dr2 = dr * dr, da2 = da * da, dq2 = dq * dq;
-      r2 += dr2;
-      r4 += dr2 * dr2;
-      a2 += da2;
-      a4 += da2 * da2;
-      q2 += dq2;
-      q4 += dq2 * dq2;
-      qq += q * q;
-    }
+    return {r2, r4, r2, r4, q2, q4, qq};
   }
+#pragma omp simd reduction(+ : r2, r4, a2, a4, q2, q4, qq)
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = static_cast<double>(x[i]);
+    const double q = v * v;
+    const double dr = v - mu_r, da = std::fabs(v) - mu_a, dq = q - mu_q;
+    const double dr2 = dr * dr, da2 = da * da, dq2 = dq * dq;
+    r2 += dr2;
+    r4 += dr2 * dr2;
+    a2 += da2;
+    a4 += da2 * da2;
+    q2 += dq2;
+    q4 += dq2 * dq2;
+    qq += q * q;
+  }
+  return {r2, r4, a2, a4, q2, q4, qq};
+}
+
+// Median and third quartile of raw and abs values: radix select for float32,
+// nth_element on a copy for float64.
+struct RowPercentiles {
   double med_r, q3_r, med_a, q3_a;
+};
+template <class T>
+LRID_KERNEL_PART RowPercentiles row_percentiles(const T* x, int64_t n, int64_t i50, int64_t i75, bool has_negative,
+                                                std::vector<T>& buf, RadixScratch& scratch) {
   if constexpr (std::is_same<T, float>::value) {
     double p[4];
-    radix_percentiles(x, n, i50, i75, mn < 0, scratch, p);
-    med_r = p[0];
-    q3_r = p[1];
-    med_a = mn < 0 ? p[2] : med_r;
-    q3_a = mn < 0 ? p[3] : q3_r;
+    radix_percentiles(x, n, i50, i75, has_negative, scratch, p);
+    return {p[0], p[1], has_negative ? p[2] : p[0], has_negative ? p[3] : p[1]};
   } else {
+    RowPercentiles r;
     std::copy(x, x + n, buf.begin());
-    std::tie(med_r, q3_r) = median_q3(buf, i50, i75);
-    med_a = med_r;
-    q3_a = q3_r;
-    if (mn < 0) {
+    std::tie(r.med_r, r.q3_r) = median_q3(buf, i50, i75);
+    r.med_a = r.med_r;
+    r.q3_a = r.q3_r;
+    if (has_negative) {
       for (int64_t i = 0; i < n; ++i) buf[static_cast<std::size_t>(i)] = x[i] < 0 ? -x[i] : x[i];
-      std::tie(med_a, q3_a) = median_q3(buf, i50, i75);
+      std::tie(r.med_a, r.q3_a) = median_q3(buf, i50, i75);
+    }
+    return r;
+  }
+}
+
+// One row: the moments in two vectorised passes (pass 1: sums, extrema and NaN
+// check; pass 2: central moments of raw, abs and sq), then the percentiles.
+template <class T>
+LRID_KERNEL_PART void row_kernel(const T* x, int64_t n, int64_t i50, int64_t i75, std::vector<T>& buf,
+                                 RadixScratch& scratch, double* o) {
+  const double nd = static_cast<double>(n);
+  const RowSums s = row_sums(x, n);
+  if (std::isnan(s.raw) || std::isnan(s.sq)) {
+    bool nan = false;
+    for (int64_t i = 0; i < n && !nan; ++i) nan = std::isnan(x[i]);
+    if (nan) {  // a NaN in the row (a diverged network): every statistic is NaN
+      std::fill(o, o + 21, std::nan(""));
+      return;
     }
   }
-  const double norm = std::sqrt(s_sq);
-  write_stats(o, n, mu_a, a2, a4, norm, med_a, q3_a, amn == amx);
-  write_stats(o + 7, n, mu_r, r2, r4, norm, med_r, q3_r, mn == mx);
-  write_stats(o + 14, n, mu_q, q2, q4, std::sqrt(qq), med_a * med_a, q3_a * q3_a, amn == amx);
+  const RowExtrema<T> e = row_extrema(x, n);
+  const double mu_r = s.raw / nd, mu_a = s.abs / nd, mu_q = s.sq / nd;
+  const bool has_negative = e.min < 0;
+  const RowMoments m = row_moments(x, n, mu_r, mu_a, mu_q, has_negative);
+  const RowPercentiles p = row_percentiles(x, n, i50, i75, has_negative, buf, scratch);
+  const double norm = std::sqrt(s.sq);
+  write_stats(o, n, mu_a, m.a2, m.a4, norm, p.med_a, p.q3_a, e.abs_min == e.abs_max);
+  write_stats(o + 7, n, mu_r, m.r2, m.r4, norm, p.med_r, p.q3_r, e.min == e.max);
+  write_stats(o + 14, n, mu_q, m.q2, m.q4, std::sqrt(m.qq), p.med_a * p.med_a, p.q3_a * p.q3_a,
+              e.abs_min == e.abs_max);
 }
+
+#undef LRID_KERNEL_PART
 
 // Compiled for AVX2 and for the baseline; the loader picks one per CPU.
 __attribute__((target_clones("avx2", "default"))) void row_kernel_float(const float* x, int64_t n, int64_t i50,
