@@ -1,4 +1,8 @@
-// The experiment registry and run_experiments. See experiment.h.
+// The experiment registry and run_experiments (see experiment.h): every
+// selected experiment's parameters are validated and parsed into its typed
+// options before the dataset is read; then provenance.json, and each
+// experiment on its rows (selected once per rules and condition) into
+// out/NAME/, its manifest.json written last.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
