@@ -5,33 +5,38 @@
 // its figures as SVG, and manifest.json (figures, tables, and the paper's
 // findings it tests, with our measurement and a verdict), which `lrid report`
 // turns into one HTML page. Parameters are validated through the experiment's
-// schema (registry below) before any compute; `lrid experiment --list` prints them.
+// schema (registry below) and parsed into its typed options before any data is
+// read; `lrid experiment --list` prints them.
 #pragma once
 #include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "classifiers/protocol.h"
-#include "trajectories/trajectory_dataset.h"
-#include "core/csv.h"
 #include "core/registry.h"
 #include "experiments/manifest.h"
+#include "experiments/options.h"
+#include "trajectories/trajectory_dataset.h"
 
 namespace lrid {
 
-// Everything an experiment gets: the dataset (already restricted to the
-// chosen recorded condition), its validated parameters and its directory.
+// Everything an experiment gets besides its own options: the dataset (already
+// restricted to the chosen rules and recorded condition), the shared options
+// and its directory.
 struct ExperimentContext {
-  const TrajectoryDataset& data;  // rows of `condition`
+  const TrajectoryDataset& data;  // rows of `common.condition`
   const TrajectoryDataset& all;   // every condition of the selected rules (the noise experiment reads them)
-  Params params;
+  CommonOptions common;
   std::filesystem::path dir;
   std::string dataset_path;
   bool progress = true;
 };
 
-using ExperimentFn = std::function<ExperimentOutput(const ExperimentContext&)>;
+// An experiment with its own options parsed: runs on a context.
+using ExperimentRunFn = std::function<ExperimentOutput(const ExperimentContext&)>;
+// A registry entry's factory: parses the experiment's validated parameters
+// (its schema: common_schema() and its own keys) into its typed options.
+using ExperimentFn = std::function<ExperimentRunFn(const Params&)>;
 const Registry<ExperimentFn>& experiment_registry();
 
 struct ExperimentRun {
@@ -44,20 +49,5 @@ struct ExperimentRun {
 // Validates the parameters of every experiment to run, then runs them.
 // Keys that no selected experiment knows are rejected (ConfigError).
 std::vector<ExperimentOutput> run_experiments(const ExperimentRun& run);
-
-// ---- helpers shared by the experiments (experiments/common.cpp) ----
-
-// Schema entries every experiment has: splits, seed, grid, set, jobs,
-// drop_nonfinite, condition, measures.
-Schema common_schema();
-// Protocol options from the common parameters, for one classifier and observable set.
-ProtocolOptions protocol_options(const Params& p, const std::string& classifier, const std::string& observables);
-// Chance level of a balanced problem over the dataset's rules.
-double chance_level(const TrajectoryDataset& data);
-// The rows whose meta column `key` equals `value` (as text).
-std::vector<int64_t> rows_where(const TrajectoryDataset& data, const std::string& key, const std::string& value);
-// Distinct values of a meta column (as text), sorted (numbers numerically).
-std::vector<std::string> distinct_values(const TrajectoryDataset& data, const std::string& key);
-std::string pretty_measure(const std::string& observables);  // all -> "all (24)", weight -> "weights (13)", ...
 
 }  // namespace lrid

@@ -2,25 +2,33 @@
 // set, test accuracy (mean ± s.e.m. over the splits) and the split-averaged
 // confusion matrix, row-normalised. Writes accuracy.csv, confusion.csv,
 // pair_confusion.csv, each protocol's full results under runs/, accuracy.svg
-// and confusion.svg (Conv1D, RF, SVM, as the reproduction report's Figure 1).
+// and confusion.svg (panels in SeparationOptions::confusion_order).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 
+#include "classifiers/registry.h"
+#include "core/csv.h"
 #include "experiments/experiments.h"
+#include "experiments/protocol_runner.h"
+#include "experiments/selection.h"
 #include "figures/svg.h"
 
 namespace lrid {
 namespace {
 
-const std::map<std::string, std::string> kClassifierNames = {{"rf", "Random forest"}, {"svm", "Linear SVM"},
-                                                             {"conv1d", "Conv1D MLP"}};
+using Cell = std::pair<std::string, std::string>;  // (classifier, observable set)
+using Results = std::map<Cell, ProtocolResult>;
 
-std::string classifier_name(const std::string& c) {
-  auto it = kClassifierNames.find(c);
-  return it == kClassifierNames.end() ? c : it->second;
+// Rule pairs whose symmetric confusion is tabulated (the report's two hard pairs).
+const std::vector<std::pair<std::string, std::string>> kRulePairs = {{"adam", "sgdm"}, {"ia", "fa"}};
+
+std::string classifier_label(const std::string& classifier) { return classifier_spec(classifier).label; }
+
+bool in_list(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
 }
 
 // Symmetric confusion rate of rules a and b: (C[a][b] + C[b][a]) / (rows of a + rows of b); NaN if absent.
@@ -37,25 +45,27 @@ double pair_rate(const ProtocolResult& r, const std::string& a, const std::strin
           c[static_cast<std::size_t>(ib)][static_cast<std::size_t>(ia)]) / (ra + rb);
 }
 
-}  // namespace
-
-Schema separation_schema() {
-  return {strings_param("classifiers", {"rf", "svm", "conv1d"}).one_of({"rf", "svm", "conv1d"})
-              .describe("classifiers to compare")};
+// The protocol on every (classifier, observable set); each run's full results under runs/.
+Results run_all(const ExperimentContext& ctx, const SeparationOptions& o) {
+  const auto& measures = ctx.common.measures;
+  ProtocolRunner runner("separation", static_cast<int64_t>(o.classifiers.size() * measures.size()), ctx.progress);
+  Results res;
+  for (const auto& c : o.classifiers)
+    for (const auto& m : measures) {
+      ProtocolResult r = runner.run(ctx.data, protocol_options(ctx.common, c, m), c + "/" + m);
+      write_results(r, ctx.data, ctx.dir / "runs" / fmt::format("{}_{}", c, m), /*tree_importances=*/false);
+      res.emplace(Cell{c, m}, std::move(r));
+    }
+  runner.finish();
+  return res;
 }
 
-ExperimentOutput run_separation(const ExperimentContext& ctx) {
-  const Params& p = ctx.params;
-  const auto classifiers = p.get_strings("classifiers");
-  const auto measures = p.get_strings("measures");
-  const double chance = chance_level(ctx.data);
-  ProtocolRunner runner("separation", static_cast<int64_t>(classifiers.size() * measures.size()), ctx.progress);
-  std::map<std::pair<std::string, std::string>, ProtocolResult> res;
+// accuracy.csv, confusion.csv and pair_confusion.csv, rows in (classifier, observable set) order.
+void write_separation_tables(const ExperimentContext& ctx, const SeparationOptions& o, const Results& res, double chance) {
   std::vector<std::vector<std::string>> acc_rows, conf_rows, pair_rows;
-  for (const auto& c : classifiers)
-    for (const auto& m : measures) {
-      ProtocolResult r = runner.run(ctx.data, protocol_options(p, c, m), c + "/" + m);
-      write_results(r, ctx.data, ctx.dir / "runs" / fmt::format("{}_{}", c, m), /*tree_importances=*/false);
+  for (const auto& c : o.classifiers)
+    for (const auto& m : ctx.common.measures) {
+      const ProtocolResult& r = res.at({c, m});
       acc_rows.push_back({c, m, std::to_string(r.observables.size()), std::to_string(r.class_names.size()),
                           std::to_string(r.splits.size()), csv_number(r.accuracy_mean), csv_number(r.accuracy_sem),
                           csv_number(r.mean_accuracy), csv_number(chance), chosen_config(r),
@@ -65,11 +75,8 @@ ExperimentOutput run_separation(const ExperimentContext& ctx) {
         for (std::size_t j = 0; j < r.class_names.size(); ++j)
           conf_rows.push_back({c, m, r.class_names[i], r.class_names[j], csv_number(r.mean_confusion[i][j]),
                                csv_number(norm[i][j])});
-      for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{{"adam", "sgdm"}, {"ia", "fa"}})
-        pair_rows.push_back({c, m, a + "-" + b, csv_number(pair_rate(r, a, b))});
-      res.emplace(std::make_pair(c, m), std::move(r));
+      for (const auto& [a, b] : kRulePairs) pair_rows.push_back({c, m, a + "-" + b, csv_number(pair_rate(r, a, b))});
     }
-  runner.finish();
   write_csv(ctx.dir / "accuracy.csv",
             {"classifier", "observables", "n_observables", "rules", "splits", "accuracy_mean", "accuracy_sem",
              "mean_accuracy", "chance", "chosen_config", "wall_time_s"},
@@ -77,22 +84,19 @@ ExperimentOutput run_separation(const ExperimentContext& ctx) {
   write_csv(ctx.dir / "confusion.csv",
             {"classifier", "observables", "true", "predicted", "mean_count", "row_fraction"}, conf_rows);
   write_csv(ctx.dir / "pair_confusion.csv", {"classifier", "observables", "pair", "confusion_rate"}, pair_rows);
+}
 
-  ExperimentOutput out;
-  out.title = "Quantifying separation";
-  out.description = fmt::format(
-      "Each classifier on each observable set, {} category-balanced 75/25 splits, inner 5-fold grid search ({} grid). "
-      "Bars: test accuracy, mean ± s.e.m. over splits; dashed line: chance ({:.3f}).",
-      p.get_int("splits"), p.get_string("grid"), chance);
-  // Plot 1: grouped bars, measure sets x classifiers.
+// accuracy.svg: grouped bars, observable sets x classifiers, with chance.
+void accuracy_figure(const ExperimentContext& ctx, const SeparationOptions& o, const Results& res, double chance,
+                     ExperimentOutput& out) {
   svg::BarChart bars;
   bars.title = "Test accuracy by observable set";
   bars.y_label = "test accuracy";
   bars.y_max = 1.0;
-  for (const auto& m : measures) bars.groups.push_back(pretty_measure(m));
-  for (const auto& c : classifiers) {
-    svg::Bars b{classifier_name(c), {}, {}};
-    for (const auto& m : measures) {
+  for (const auto& m : ctx.common.measures) bars.groups.push_back(pretty_measure(m));
+  for (const auto& c : o.classifiers) {
+    svg::Bars b{classifier_label(c), {}, {}};
+    for (const auto& m : ctx.common.measures) {
       const auto& r = res.at({c, m});
       b.value.push_back(r.accuracy_mean);
       b.error.push_back(r.accuracy_sem);
@@ -102,93 +106,138 @@ ExperimentOutput run_separation(const ExperimentContext& ctx) {
   bars.references.push_back({chance, fmt::format("chance {:.2f}", chance)});
   svg::write_svg(ctx.dir / "accuracy.svg", svg::bar_chart(bars));
   out.figures.push_back({"accuracy.svg", "Test accuracy per classifier and observable set", out.description});
-  // Plot 2: one confusion heat map per classifier on the first observable set (all 24 by default).
-  std::vector<std::string> order;
-  for (const char* c : {"conv1d", "rf", "svm"})
-    if (std::find(classifiers.begin(), classifiers.end(), c) != classifiers.end()) order.push_back(c);
+}
+
+svg::HeatMap confusion_map(const std::string& classifier, const ProtocolResult& r) {
+  svg::HeatMap h;
+  h.title = fmt::format("{} (mean accuracy {:.3f})", classifier_label(classifier), r.mean_accuracy);
+  h.rows = h.cols = r.class_names;
+  h.values = row_normalised(r.mean_confusion);
+  h.v_max = 1.0;
+  h.row_label = "true rule";
+  h.col_label = "predicted rule";
+  h.cell = r.class_names.size() > 5 ? 38 : 48;
+  return h;
+}
+
+// confusion.svg: one heat map per classifier on the first observable set (all 24 by default).
+void confusion_figure(const ExperimentContext& ctx, const SeparationOptions& o, const Results& res,
+                      ExperimentOutput& out) {
+  const std::string& first = ctx.common.measures.front();
   std::vector<std::string> maps;
-  for (const auto& c : order) {
-    const auto& r = res.at({c, measures.front()});
-    svg::HeatMap h;
-    h.title = fmt::format("{} (mean accuracy {:.3f})", classifier_name(c), r.mean_accuracy);
-    h.rows = h.cols = r.class_names;
-    h.values = row_normalised(r.mean_confusion);
-    h.v_max = 1.0;
-    h.row_label = "true rule";
-    h.col_label = "predicted rule";
-    h.cell = r.class_names.size() > 5 ? 38 : 48;
-    maps.push_back(svg::heat_map(h));
+  for (const auto& c : o.confusion_order)
+    if (in_list(o.classifiers, c)) maps.push_back(svg::heat_map(confusion_map(c, res.at({c, first}))));
+  if (maps.empty()) return;
+  svg::write_svg(ctx.dir / "confusion.svg",
+                 svg::panels(maps, 3, fmt::format("Confusion matrices, {} observables, row-normalised",
+                                                  pretty_measure(first))));
+  out.figures.push_back({"confusion.svg", "Split-averaged confusion matrices",
+                         "Rows: true rule; each row sums to 1. Title: accuracy of the split-averaged matrix "
+                         "(mean_accuracy). Order as the reproduction report's Figure 1: Conv1D, RF, SVM."});
+}
+
+// "agrees" when every one of n counts, "partly" when some do, else "disagrees".
+std::string share_verdict(int yes, int n) { return yes == n ? "agrees" : yes > 0 ? "partly" : "disagrees"; }
+
+// Each single measure (not "all") more than 2 s.e.m. above chance, with every classifier.
+void single_measure_finding(const ExperimentContext& ctx, const SeparationOptions& o, const Results& res, double chance,
+                            ExperimentOutput& out) {
+  int above = 0, total = 0;
+  std::string worst;
+  double worst_margin = INFINITY;
+  for (const auto& c : o.classifiers)
+    for (const auto& m : ctx.common.measures) {
+      if (m == "all") continue;
+      const auto& r = res.at({c, m});
+      ++total;
+      const double margin = r.accuracy_mean - 2 * (std::isfinite(r.accuracy_sem) ? r.accuracy_sem : 0) - chance;
+      above += margin > 0;
+      if (margin < worst_margin) {
+        worst_margin = margin;
+        worst = fmt::format("{} on {}: {}", classifier_label(c), pretty_measure(m), accuracy_pm(r));
+      }
+    }
+  if (total > 0)
+    out.findings.push_back({"Each measure alone (weights, activations or activity changes) separates the rules well "
+                            "above chance.", "paper",
+                            fmt::format("{} of {} (classifier, single measure) runs are more than 2 s.e.m. above "
+                                        "chance {:.2f}; the weakest: {}.", above, total, chance, worst),
+                            share_verdict(above, total)});
+}
+
+// The best classifier (the random forest) at least as accurate as every other on the first observable set.
+void best_classifier_finding(const ExperimentContext& ctx, const SeparationOptions& o, const Results& res,
+                             ExperimentOutput& out) {
+  if (!in_list(o.classifiers, o.best_classifier) || o.classifiers.size() < 2) return;
+  const std::string m = ctx.common.measures.front();
+  const auto& best = res.at({o.best_classifier, m});
+  std::string others;
+  bool is_best = true;
+  for (const auto& c : o.classifiers) {
+    if (c == o.best_classifier) continue;
+    const auto& r = res.at({c, m});
+    others += fmt::format("{}{} {}", others.empty() ? "" : ", ", classifier_label(c), accuracy_pm(r));
+    is_best = is_best && best.accuracy_mean >= r.accuracy_mean;
   }
-  if (!maps.empty()) {
-    svg::write_svg(ctx.dir / "confusion.svg",
-                   svg::panels(maps, 3, fmt::format("Confusion matrices, {} observables, row-normalised",
-                                                    pretty_measure(measures.front()))));
-    out.figures.push_back({"confusion.svg", "Split-averaged confusion matrices",
-                           "Rows: true rule; each row sums to 1. Title: accuracy of the split-averaged matrix "
-                           "(mean_accuracy). Order as the reproduction report's Figure 1: Conv1D, RF, SVM."});
+  out.findings.push_back({"The random forest is the best classifier and rarely confuses rules.", "report",
+                          fmt::format("On {}: random forest {} against {}.", pretty_measure(m), accuracy_pm(best),
+                                      others),
+                          is_best ? "agrees" : "disagrees"});
+}
+
+// Adam-SGDM confused more than IA-FA by each of the pair classifiers, on the first observable set.
+void pair_confusion_finding(const ExperimentContext& ctx, const SeparationOptions& o, const Results& res,
+                            ExperimentOutput& out) {
+  const std::string& first = ctx.common.measures.front();
+  std::string measured;
+  int more = 0, n = 0;
+  for (const auto& c : o.pair_classifiers) {
+    if (!res.count({c, first})) continue;
+    const auto& r = res.at({c, first});
+    const double as = pair_rate(r, "adam", "sgdm"), fi = pair_rate(r, "ia", "fa");
+    if (!std::isfinite(as) || !std::isfinite(fi)) continue;
+    ++n;
+    more += as > fi;
+    measured += fmt::format("{}{}: Adam-SGDM {:.3f}, IA-FA {:.3f}", measured.empty() ? "" : "; ", classifier_label(c), as, fi);
   }
+  if (n > 0)
+    out.findings.push_back({"The SVM and the Conv1D network confuse Adam with SGDM more than IA with FA.", "report",
+                            "Symmetric confusion rates on " + pretty_measure(first) + ": " + measured + ".",
+                            share_verdict(more, n)});
+}
+
+}  // namespace
+
+Schema separation_schema() {
+  const SeparationOptions d;
+  return {strings_param("classifiers", d.classifiers).one_of(classifier_registry().names())
+              .describe("classifiers to compare")};
+}
+
+SeparationOptions separation_options(const Params& p) {
+  SeparationOptions o;
+  o.classifiers = p.get_strings("classifiers");
+  return o;
+}
+
+ExperimentOutput run_separation(const ExperimentContext& ctx, const SeparationOptions& o) {
+  const double chance = chance_level(ctx.data);
+  const Results res = run_all(ctx, o);
+  write_separation_tables(ctx, o, res, chance);
+  ExperimentOutput out;
+  out.title = "Quantifying separation";
+  out.description = fmt::format(
+      "Each classifier on each observable set, {} category-balanced 75/25 splits, inner 5-fold grid search ({} grid). "
+      "Bars: test accuracy, mean ± s.e.m. over splits; dashed line: chance ({:.3f}).",
+      ctx.common.splits, ctx.common.grid, chance);
+  accuracy_figure(ctx, o, res, chance, out);
+  confusion_figure(ctx, o, res, out);
   out.tables = {{"accuracy.csv", "Test accuracy (mean ± s.e.m. over splits)"},
                 {"pair_confusion.csv", "Symmetric confusion rates of Adam-SGDM and IA-FA"},
                 {"confusion.csv", "Mean confusion matrices (counts and row fractions)"}};
-
-  // Findings.
-  {
-    int above = 0, total = 0;
-    std::string worst;
-    double worst_margin = INFINITY;
-    for (const auto& c : classifiers)
-      for (const auto& m : measures) {
-        if (m == "all") continue;
-        const auto& r = res.at({c, m});
-        ++total;
-        const double margin = r.accuracy_mean - 2 * (std::isfinite(r.accuracy_sem) ? r.accuracy_sem : 0) - chance;
-        above += margin > 0;
-        if (margin < worst_margin) {
-          worst_margin = margin;
-          worst = fmt::format("{} on {}: {}", classifier_name(c), pretty_measure(m), pm(r.accuracy_mean, r.accuracy_sem));
-        }
-      }
-    if (total > 0)
-      out.findings.push_back({"Each measure alone (weights, activations or activity changes) separates the rules well "
-                              "above chance.", "paper",
-                              fmt::format("{} of {} (classifier, single measure) runs are more than 2 s.e.m. above "
-                                          "chance {:.2f}; the weakest: {}.", above, total, chance, worst),
-                              above == total ? "agrees" : above > 0 ? "partly" : "disagrees"});
-  }
-  if (std::find(classifiers.begin(), classifiers.end(), "rf") != classifiers.end() && classifiers.size() > 1) {
-    const std::string m = measures.front();
-    const auto& rf = res.at({"rf", m});
-    std::string others;
-    bool best = true;
-    for (const auto& c : classifiers) {
-      if (c == "rf") continue;
-      const auto& r = res.at({c, m});
-      others += fmt::format("{}{} {}", others.empty() ? "" : ", ", classifier_name(c), pm(r.accuracy_mean, r.accuracy_sem));
-      best = best && rf.accuracy_mean >= r.accuracy_mean;
-    }
-    out.findings.push_back({"The random forest is the best classifier and rarely confuses rules.", "report",
-                            fmt::format("On {}: random forest {} against {}.", pretty_measure(m),
-                                        pm(rf.accuracy_mean, rf.accuracy_sem), others),
-                            best ? "agrees" : "disagrees"});
-  }
-  {
-    std::string measured;
-    int more = 0, n = 0;
-    for (const char* c : {"svm", "conv1d"}) {
-      if (!res.count({c, measures.front()})) continue;
-      const auto& r = res.at({c, measures.front()});
-      const double as = pair_rate(r, "adam", "sgdm"), fi = pair_rate(r, "ia", "fa");
-      if (!std::isfinite(as) || !std::isfinite(fi)) continue;
-      ++n;
-      more += as > fi;
-      measured += fmt::format("{}{}: Adam-SGDM {:.3f}, IA-FA {:.3f}", measured.empty() ? "" : "; ", classifier_name(c),
-                              as, fi);
-    }
-    if (n > 0)
-      out.findings.push_back({"The SVM and the Conv1D network confuse Adam with SGDM more than IA with FA.", "report",
-                              "Symmetric confusion rates on " + pretty_measure(measures.front()) + ": " + measured + ".",
-                              more == n ? "agrees" : more > 0 ? "partly" : "disagrees"});
-  }
+  single_measure_finding(ctx, o, res, chance, out);
+  best_classifier_finding(ctx, o, res, out);
+  pair_confusion_finding(ctx, o, res, out);
   return out;
 }
 

@@ -1,22 +1,19 @@
-// The HTML report. See report.h.
+// The HTML report. See report.h; its tables are in html_tables.cpp.
 #include "report/report.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
 #include <ctime>
-#include <sstream>
 
-#include "core/csv.h"
 #include "core/errors.h"
+#include "core/files.h"
 #include "core/json.h"
 #include "core/progress.h"
-#include "core/files.h"
 #include "core/version.h"
 #include "experiments/manifest.h"
 #include "figures/svg.h"
+#include "report/html_tables.h"
 
 namespace lrid {
 namespace fs = std::filesystem;
@@ -24,58 +21,7 @@ namespace {
 
 using svg::escape;
 
-// Numbers with many digits are shortened for reading; the CSV keeps them all.
-std::string tidy_cell(const std::string& s) {
-  try {
-    std::size_t n = 0;
-    const double v = std::stod(s, &n);
-    if (n != s.size() || s.find_first_of(".eE") == std::string::npos) return s;
-    if (std::abs(v) >= 1000) return fmt::format("{:.1f}", v);
-    if (std::abs(v) >= 1e-3 || v == 0) return fmt::format("{:.4f}", v);
-    return fmt::format("{:.3e}", v);
-  } catch (const std::exception&) {
-    return s;
-  }
-}
-
-std::string html_table(const fs::path& csv, std::size_t max_rows) {
-  auto rows = parse_csv(read_file(csv));
-  if (rows.empty()) return "";
-  std::string s = "<div class=\"table-wrap\"><table>\n<thead><tr>";
-  for (const auto& h : rows[0]) s += "<th>" + escape(h) + "</th>";
-  s += "</tr></thead>\n<tbody>\n";
-  for (std::size_t i = 1; i < rows.size() && i <= max_rows; ++i) {
-    s += "<tr>";
-    for (const auto& c : rows[i]) s += "<td>" + escape(tidy_cell(c)) + "</td>";
-    s += "</tr>\n";
-  }
-  s += "</tbody></table></div>\n";
-  if (rows.size() - 1 > max_rows)
-    s += fmt::format("<p class=\"note\">First {} of {} rows; all of them in <code>{}</code>.</p>\n", max_rows,
-                     rows.size() - 1, escape(csv.filename().string()));
-  return s;
-}
-
-std::string verdict_class(const std::string& v) {
-  if (v.rfind("agrees", 0) == 0 || v == "generalises") return "agree";
-  if (v.rfind("disagrees", 0) == 0 || v == "does not generalise") return "disagree";
-  return "partly";
-}
-
-std::string findings_table(const std::vector<std::pair<std::string, FindingCheck>>& items, bool with_experiment) {
-  if (items.empty()) return "";
-  std::string s = "<div class=\"table-wrap\"><table class=\"findings\">\n<thead><tr>";
-  if (with_experiment) s += "<th>experiment</th>";
-  s += "<th>finding tested</th><th>source</th><th>our measurement</th><th>verdict</th></tr></thead>\n<tbody>\n";
-  for (const auto& [exp, f] : items) {
-    s += "<tr>";
-    if (with_experiment) s += "<td>" + escape(exp) + "</td>";
-    s += fmt::format("<td>{}</td><td>{}</td><td>{}</td><td class=\"verdict {}\">{}</td></tr>\n", escape(f.finding),
-                     escape(f.source), escape(f.measured), verdict_class(f.verdict), escape(f.verdict));
-  }
-  return s + "</tbody></table></div>\n";
-}
-
+// The figure's <svg> element (its XML declaration dropped); DataError when the file holds none.
 std::string inline_svg(const fs::path& file) {
   std::string s = read_file(file);
   if (s.rfind("<?xml", 0) == 0) s = s.substr(s.find("?>") + 2);
@@ -85,8 +31,16 @@ std::string inline_svg(const fs::path& file) {
 }
 
 // A JSON scalar as it reads: strings as they are, numbers as written.
-std::string text(const Json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
+std::string json_scalar_text(const Json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
 
+// "k1 v1, k2 v2" of a JSON map.
+std::string map_text(const Json& m) {
+  std::string t;
+  for (const auto& [k, v] : m.items()) t += fmt::format("{}{} {}", t.empty() ? "" : ", ", k, json_scalar_text(v));
+  return t;
+}
+
+// provenance.json as a two-column table (a note when the file is missing).
 std::string provenance_html(const fs::path& path) {
   if (!fs::exists(path)) return "<p class=\"note\">No provenance.json in the results directory.</p>\n";
   const Json n = read_json(path);
@@ -94,12 +48,7 @@ std::string provenance_html(const fs::path& path) {
   auto row = [&](const std::string& k, const std::string& v) {
     s += "<tr><th>" + escape(k) + "</th><td>" + escape(v) + "</td></tr>\n";
   };
-  auto field = [&](const char* key) { return n.contains(key) ? text(n.at(key)) : std::string(); };
-  auto map_text = [](const Json& m) {
-    std::string t;
-    for (const auto& [k, v] : m.items()) t += fmt::format("{}{} {}", t.empty() ? "" : ", ", k, text(v));
-    return t;
-  };
+  auto field = [&](const char* key) { return n.contains(key) ? json_scalar_text(n.at(key)) : std::string(); };
   row("dataset", field("dataset"));
   row("rows × time points × observables",
       fmt::format("{} × {} × {}", field("rows"), field("time_points"), field("observables")));
@@ -107,7 +56,7 @@ std::string provenance_html(const fs::path& path) {
   if (n.contains("columns"))
     for (const auto& [k, v] : n.at("columns").items()) row("rows per " + k, map_text(v));
   if (n.contains("attributes"))
-    for (const auto& [k, v] : n.at("attributes").items()) row("dataset attribute: " + k, text(v));
+    for (const auto& [k, v] : n.at("attributes").items()) row("dataset attribute: " + k, json_scalar_text(v));
   row("experiments run by", fmt::format("lrid {} ({})", field("lrid_version"), field("lrid_commit")));
   return s + "</table></div>\n";
 }
@@ -147,68 +96,96 @@ window.addEventListener('load', function () {
 });
 )";
 
-}  // namespace
-
-ReportSummary write_report(const fs::path& dir, const fs::path& output) {
+// The manifests of the results directory: the paper's experiments in their
+// order, then any other directory with a manifest; DataError when there is none.
+std::vector<ExperimentOutput> read_experiments(const fs::path& dir) {
   if (!fs::is_directory(dir)) throw DataError(fmt::format("{}: not a results directory", dir.string()));
-  std::vector<ExperimentOutput> exps;
   std::vector<std::string> order = experiment_names();
   for (const auto& e : fs::directory_iterator(dir))
     if (e.is_directory() && fs::exists(e.path() / "manifest.json") &&
         std::find(order.begin(), order.end(), e.path().filename().string()) == order.end())
       order.push_back(e.path().filename().string());
+  std::vector<ExperimentOutput> exps;
   for (const auto& name : order)
     if (fs::exists(dir / name / "manifest.json")) exps.push_back(read_manifest(dir / name));
   if (exps.empty())
     throw DataError(fmt::format("{}: no experiment results (DIR/<experiment>/manifest.json); run lrid experiment first",
                                 dir.string()));
-  ReportSummary sum;
-  std::vector<std::pair<std::string, FindingCheck>> all_findings;
-  for (const auto& e : exps)
-    for (const auto& f : e.findings) all_findings.emplace_back(e.title, f);
+  return exps;
+}
+
+// From <!DOCTYPE> to the render-check line, stamped with the current UTC time.
+std::string page_head(const fs::path& dir) {
   const std::time_t now = std::time(nullptr);
   char stamp[64];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
-  std::string h = fmt::format(
+  return fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>lrid report: {}</title>\n"
       "<style>{}</style>\n</head>\n<body>\n<h1>Identifying learning rules from network observables: results</h1>\n"
       "<p class=\"meta\">Generated by lrid {} ({}) on {} from <code>{}</code>. The experiments reproduce Nayebi et al. "
       "2020 (arXiv 2010.11765) and the Southampton reproduction report; each result stands beside the finding it "
       "tests.</p>\n<p id=\"render-check\">figure check not run (JavaScript off)</p>\n",
       escape(dir.filename().string()), kStyle, escape(version()), escape(git_commit()), stamp, escape(dir.string()));
-  h += "<h2>Provenance</h2>\n" + provenance_html(dir / "provenance.json");
-  h += "<h2>Findings at a glance</h2>\n" + findings_table(all_findings, true);
-  h += "<p class=\"note\">Verdicts are computed from the numbers shown with the rules stated in "
-       "<code>experiments/*.cpp</code> (for example: above chance means more than 2 s.e.m. above).</p>\n";
+}
+
+// Provenance and the findings of every experiment in one table.
+std::string overview(const fs::path& dir, const std::vector<ExperimentOutput>& exps) {
+  std::vector<std::pair<std::string, FindingCheck>> all_findings;
+  for (const auto& e : exps)
+    for (const auto& f : e.findings) all_findings.emplace_back(e.title, f);
+  return "<h2>Provenance</h2>\n" + provenance_html(dir / "provenance.json") + "<h2>Findings at a glance</h2>\n" +
+         findings_table(all_findings, true) +
+         "<p class=\"note\">Verdicts are computed from the numbers shown with the rules stated in "
+         "<code>experiments/*.cpp</code> (for example: above chance means more than 2 s.e.m. above).</p>\n";
+}
+
+// The findings an experiment tests, beside its first figure.
+std::string findings_aside(const ExperimentOutput& e) {
+  std::string h = "<aside class=\"tests\"><h4>What the paper found, and what we measured</h4><ul>\n";
+  for (const auto& x : e.findings)
+    h += fmt::format("<li><b>{}</b> <i>[{}]</i><br>{} <span class=\"verdict {}\">({})</span></li>\n", escape(x.finding),
+                     escape(x.source), escape(x.measured), verdict_class(x.verdict), escape(x.verdict));
+  return h + "</ul></aside>\n";
+}
+
+// Figure i of an experiment, inline, with its caption (and the findings beside the first).
+std::string figure_block(const fs::path& dir, const ExperimentOutput& e, std::size_t i) {
+  const auto& f = e.figures[i];
+  std::string h = "<div class=\"result\">\n";
+  h += fmt::format("<figure class=\"lrid-figure\" data-file=\"{}/{}\">\n{}<figcaption><b>{}.</b> {}</figcaption>\n</figure>\n",
+                   escape(e.name), escape(f.file), inline_svg(dir / e.name / f.file), escape(f.title), escape(f.caption));
+  if (i == 0 && !e.findings.empty()) h += findings_aside(e);
+  return h + "</div>\n";
+}
+
+// An experiment's section: heading, description, notes, figures and tables.
+std::string experiment_section(const fs::path& dir, const ExperimentOutput& e) {
+  std::string h = fmt::format("<h2 id=\"{}\">{}</h2>\n<p>{}</p>\n<p class=\"meta\">Wall time {} · results in <code>{}/</code></p>\n",
+                              escape(e.name), escape(e.title), escape(e.description), format_duration(e.wall_time_s),
+                              escape(e.name));
+  for (const auto& n : e.notes) h += "<p class=\"note\">Note: " + escape(n) + "</p>\n";
+  for (std::size_t i = 0; i < e.figures.size(); ++i) h += figure_block(dir, e, i);
+  for (const auto& t : e.tables) {
+    if (!fs::exists(dir / e.name / t.file)) continue;
+    h += fmt::format("<h3>{}</h3>\n", escape(t.title)) + html_table(dir / e.name / t.file, 80);
+  }
+  return h;
+}
+
+}  // namespace
+
+ReportSummary write_report(const fs::path& dir, const fs::path& output) {
+  const std::vector<ExperimentOutput> exps = read_experiments(dir);
+  ReportSummary sum;
+  std::string h = page_head(dir) + overview(dir, exps);
   for (const auto& e : exps) {
+    h += experiment_section(dir, e);
     ++sum.experiments;
-    h += fmt::format("<h2 id=\"{}\">{}</h2>\n<p>{}</p>\n<p class=\"meta\">Wall time {} · results in <code>{}/</code></p>\n",
-                     escape(e.name), escape(e.title), escape(e.description), format_duration(e.wall_time_s),
-                     escape(e.name));
-    for (const auto& n : e.notes) h += "<p class=\"note\">Note: " + escape(n) + "</p>\n";
-    for (std::size_t i = 0; i < e.figures.size(); ++i) {
-      const auto& f = e.figures[i];
-      ++sum.figures;
-      h += "<div class=\"result\">\n";
-      h += fmt::format("<figure class=\"lrid-figure\" data-file=\"{}/{}\">\n{}<figcaption><b>{}.</b> {}</figcaption>\n</figure>\n",
-                       escape(e.name), escape(f.file), inline_svg(dir / e.name / f.file), escape(f.title), escape(f.caption));
-      if (i == 0 && !e.findings.empty()) {
-        h += "<aside class=\"tests\"><h4>What the paper found, and what we measured</h4><ul>\n";
-        for (const auto& x : e.findings)
-          h += fmt::format("<li><b>{}</b> <i>[{}]</i><br>{} <span class=\"verdict {}\">({})</span></li>\n", escape(x.finding),
-                           escape(x.source), escape(x.measured), verdict_class(x.verdict), escape(x.verdict));
-        h += "</ul></aside>\n";
-      }
-      h += "</div>\n";
-    }
-    for (const auto& t : e.tables) {
-      if (!fs::exists(dir / e.name / t.file)) continue;
-      h += fmt::format("<h3>{}</h3>\n", escape(t.title)) + html_table(dir / e.name / t.file, 80);
-    }
+    sum.figures += static_cast<int>(e.figures.size());
     sum.findings += static_cast<int>(e.findings.size());
   }
   h += fmt::format("<script>{}</script>\n</body>\n</html>\n", kScript);
-  if (output.has_parent_path()) fs::create_directories(output.parent_path());
+  if (output.has_parent_path()) ensure_directory(output.parent_path());
   write_file_atomic(output, h);
   return sum;
 }

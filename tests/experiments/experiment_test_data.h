@@ -33,6 +33,23 @@ struct SyntheticSpec {
   uint64_t seed = 1;
 };
 
+// The default spec with `informative` statistics carrying `signal` per rule step.
+inline SyntheticSpec informative_spec(std::vector<std::string> informative, double signal) {
+  SyntheticSpec s;
+  s.informative = std::move(informative);
+  s.signal = signal;
+  return s;
+}
+
+// A quick dataset spec for tests that only need something to classify: 12 rows per
+// rule, 3 time points, the rules separated by weightraw_mean.
+inline SyntheticSpec quick_spec() {
+  SyntheticSpec s = informative_spec({"weightraw_mean"}, 4.0);
+  s.rows_per_rule = 12;
+  s.time_points = 3;
+  return s;
+}
+
 inline MetaColumn strings(std::vector<std::string> v) {
   MetaColumn c;
   c.kind = MetaColumn::Kind::kString;
@@ -118,6 +135,11 @@ inline std::vector<std::map<std::string, std::string>> read_csv_rows(const std::
     rows.push_back(r);
   }
   return rows;
+}
+
+// An experiment's parameters from a YAML map, validated against its registered schema.
+inline Params experiment_params(const std::string& experiment, const std::string& yaml) {
+  return parse_params(experiment_registry().schema(experiment), YAML::Load(yaml), ConfigSource{"test", {}}, "");
 }
 
 // Writes `data` under dir/NAME.h5 and runs one experiment (or all) on it with quick settings plus `extra`.

@@ -3,7 +3,9 @@
 // when the second architecture carries the opposite signature, it cannot.
 #include <gtest/gtest.h>
 
+#include "core/errors.h"
 #include "experiments/experiment_test_data.h"
+#include "experiments/experiments.h"
 #include "test_util.h"
 
 namespace lrid {
@@ -18,9 +20,7 @@ double held_out(const std::filesystem::path& dir, const std::string& value) {
 
 TEST(Generalization, SharedSignaturesTransferFlippedOnesDoNot) {
   test::TempDir t;
-  SyntheticSpec s;
-  s.informative = {"weightraw_mean"};
-  s.signal = 2.0;
+  SyntheticSpec s = informative_spec({"weightraw_mean"}, 2.0);
   s.rows_per_rule = 30;
   auto outs = run_on(synthetic_dataset(s), t.path() / "shared", "generalization", {"measures=[weight]", "by=[architecture,task]"});
   EXPECT_GT(held_out(t.path() / "shared" / "results" / "generalization", "knet"), 0.85);
@@ -34,6 +34,17 @@ TEST(Generalization, SharedSignaturesTransferFlippedOnesDoNot) {
   s.flip_by_architecture = true;
   run_on(synthetic_dataset(s), t.path() / "flipped", "generalization", {"measures=[weight]", "by=[architecture]"});
   EXPECT_LT(held_out(t.path() / "flipped" / "results" / "generalization", "knet"), 0.45);
+}
+
+TEST(Generalization, Options) {
+  const GeneralizationOptions d = generalization_options(experiment_params("generalization", "{}"));
+  EXPECT_EQ(d.classifier, GeneralizationOptions{}.classifier);
+  EXPECT_EQ(d.by, (std::vector<std::string>{"architecture", "task", "batch_size", "model_seed"}));
+  const GeneralizationOptions o =
+      generalization_options(experiment_params("generalization", "{classifier: svm, by: [dataset_seed]}"));
+  EXPECT_EQ(o.classifier, "svm");
+  EXPECT_EQ(o.by, std::vector<std::string>{"dataset_seed"});
+  test::expect_error<ConfigError>([] { experiment_params("generalization", "{by: [layer]}"); }, "layer");
 }
 
 }  // namespace

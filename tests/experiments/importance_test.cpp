@@ -2,7 +2,9 @@
 // largest summed importance in its measure's forest, and importances per set sum to 1.
 #include <gtest/gtest.h>
 
+#include "classifiers/registry.h"
 #include "experiments/experiment_test_data.h"
+#include "experiments/experiments.h"
 #include "test_util.h"
 
 namespace lrid {
@@ -12,10 +14,8 @@ using namespace testing;
 
 TEST(Importance, TheInformativeStatisticRanksFirst) {
   test::TempDir t;
-  SyntheticSpec s;
-  s.informative = {"weightsq_median", "actabs_norm"};
-  s.signal = 2.0;
-  run_on(synthetic_dataset(s), t.path(), "importance", {"measures=[weight,act,grad]"});
+  run_on(synthetic_dataset(informative_spec({"weightsq_median", "actabs_norm"}, 2.0)), t.path(), "importance",
+         {"measures=[weight,act,grad]"});
   const auto dir = t.path() / "results" / "importance";
   const auto rows = read_csv_rows(dir / "importance.csv");
   auto first = [&](const std::string& m) {
@@ -36,6 +36,12 @@ TEST(Importance, TheInformativeStatisticRanksFirst) {
   EXPECT_EQ(read_csv_rows(dir / "importance_time.csv").size(), (13u + 8u + 3u) * 21u);
   EXPECT_TRUE(std::filesystem::exists(dir / "importance.svg"));
   EXPECT_TRUE(std::filesystem::exists(dir / "importance_time.svg"));
+}
+
+TEST(Importance, TheForestIsTheDocumentedDefault) {
+  EXPECT_TRUE(importance_schema().empty());  // nothing to configure beyond the common keys
+  EXPECT_EQ(importance_options(Params{}).classifier, ImportanceOptions{}.classifier);
+  EXPECT_EQ(classifier_spec(ImportanceOptions{}.classifier).label, "Random forest");
 }
 
 }  // namespace

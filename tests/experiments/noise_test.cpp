@@ -3,7 +3,9 @@
 // whose rows carry less signal classifies worse than the clean rows.
 #include <gtest/gtest.h>
 
+#include "core/errors.h"
 #include "experiments/experiment_test_data.h"
+#include "experiments/experiments.h"
 #include "test_util.h"
 
 namespace lrid {
@@ -13,9 +15,7 @@ using namespace testing;
 
 TEST(Noise, StatisticNoiseLowersAccuracyAndRecordedConditionsAreClassifiedApart) {
   test::TempDir t;
-  SyntheticSpec s;
-  s.informative = {"weightraw_mean", "actraw_mean"};
-  s.signal = 1.5;
+  const SyntheticSpec s = informative_spec({"weightraw_mean", "actraw_mean"}, 1.5);
   TrajectoryDataset clean = synthetic_dataset(s);
   // The same runs recorded under a degraded condition: weaker signal (a quarter), more noise.
   SyntheticSpec w = s;
@@ -47,6 +47,19 @@ TEST(Noise, StatisticNoiseLowersAccuracyAndRecordedConditionsAreClassifiedApart)
   EXPECT_GT(full, low + 0.2);
   EXPECT_EQ(rec[0].at("median_kept_synapses"), "10");  // ceil(0.01 * 1000)
   EXPECT_TRUE(std::filesystem::exists(dir / "noise_recorded.svg"));
+}
+
+TEST(Noise, Options) {
+  const NoiseOptions d = noise_options(experiment_params("noise", "{}"));
+  EXPECT_EQ(d.classifier, NoiseOptions{}.classifier);
+  EXPECT_EQ(d.variances, (std::vector<double>{0, 0.5, 1, 5, 10}));
+  EXPECT_TRUE(d.recorded);
+  const NoiseOptions o = noise_options(experiment_params("noise", "{classifier: conv1d, variances: [2], recorded: false}"));
+  EXPECT_EQ(o.classifier, "conv1d");
+  EXPECT_EQ(o.variances, std::vector<double>{2});
+  EXPECT_FALSE(o.recorded);
+  test::expect_error<ConfigError>([] { experiment_params("noise", "{variances: [-1]}"); }, "variances");
+  test::expect_error<ConfigError>([] { experiment_params("noise", "{classifier: knn}"); }, "knn");
 }
 
 }  // namespace

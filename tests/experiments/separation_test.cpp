@@ -3,7 +3,10 @@
 // the activity change stay near chance; outputs, figures and findings are written.
 #include <gtest/gtest.h>
 
+#include "classifiers/registry.h"
+#include "core/errors.h"
 #include "experiments/experiment_test_data.h"
+#include "experiments/experiments.h"
 #include "test_util.h"
 
 namespace lrid {
@@ -44,6 +47,31 @@ TEST(Separation, InformativeMeasureSeparatesOthersStayAtChance) {
   EXPECT_EQ(m.name, "separation");
   EXPECT_EQ(m.figures.size(), outs[0].figures.size());
   EXPECT_EQ(m.findings.size(), outs[0].findings.size());
+}
+
+TEST(Separation, OptionsAndTheirDocumentedDefaults) {
+  const SeparationOptions d = separation_options(experiment_params("separation", "{}"));
+  EXPECT_EQ(d.classifiers, (std::vector<std::string>{"rf", "svm", "conv1d"}));
+  // The confusion panels follow the reproduction report's Figure 1; the report's best classifier is the forest.
+  EXPECT_EQ(d.confusion_order, (std::vector<std::string>{"conv1d", "rf", "svm"}));
+  EXPECT_EQ(classifier_spec(d.best_classifier).label, "Random forest");
+  EXPECT_EQ(separation_options(experiment_params("separation", "{classifiers: [svm]}")).classifiers,
+            std::vector<std::string>{"svm"});
+  test::expect_error<ConfigError>([] { experiment_params("separation", "{classifiers: [knn]}"); }, "knn");
+}
+
+TEST(Separation, ConfusionPanelsFollowTheReportsOrderNotTheGivenOne) {
+  test::TempDir t;
+  auto outs = run_on(synthetic_dataset(quick_spec()), t.path(), "separation",
+                     {"classifiers=[svm,rf]", "measures=[weight]", "splits=2", "set=C=1"});
+  const std::string conf = read_file(t.path() / "results" / "separation" / "confusion.svg");
+  ASSERT_NE(conf.find("Random forest (mean accuracy"), std::string::npos);
+  EXPECT_LT(conf.find("Random forest (mean accuracy"), conf.find("Linear SVM (mean accuracy"));
+  // The accuracy bars keep the given order: the SVM's legend entry first.
+  const std::string acc = read_file(t.path() / "results" / "separation" / "accuracy.svg");
+  EXPECT_LT(acc.find(">Linear SVM</text>"), acc.find(">Random forest</text>"));
+  ASSERT_GE(outs[0].findings.size(), 2u);
+  EXPECT_EQ(outs[0].findings[1].finding, "The random forest is the best classifier and rarely confuses rules.");
 }
 
 }  // namespace

@@ -5,7 +5,10 @@
 // the full trajectory must be near perfect.
 #include <gtest/gtest.h>
 
+#include "classifiers/registry.h"
+#include "core/errors.h"
 #include "experiments/experiment_test_data.h"
+#include "experiments/experiments.h"
 #include "test_util.h"
 
 namespace lrid {
@@ -44,6 +47,35 @@ TEST(Subsampling, SparseSchedulesBeatDenseOnesWhenTheSignalIsLate) {
   EXPECT_TRUE(std::filesystem::exists(dir / "subsampling.svg"));
   ASSERT_FALSE(outs[0].findings.empty());
   EXPECT_EQ(outs[0].findings[0].verdict, "agrees");
+}
+
+TEST(Subsampling, Options) {
+  const SubsamplingOptions d = subsampling_options(experiment_params("subsampling", "{}"));
+  EXPECT_EQ(classifier_spec(d.classifier).label, "Random forest");  // the report's reference
+  EXPECT_EQ(d.schemes, (std::vector<std::string>{"dense", "intermediate", "sparse"}));
+  EXPECT_EQ(d.repeats, 5);
+  EXPECT_EQ(d.dense_k, (std::vector<int64_t>{1, 2, 3, 4, 5, 7, 10, 14, 21}));
+  EXPECT_FALSE(d.window);
+  const SubsamplingOptions o = subsampling_options(
+      experiment_params("subsampling", "{classifier: svm, schemes: [sparse], repeats: 2, dense_k: [3], window: true}"));
+  EXPECT_EQ(o.classifier, "svm");
+  EXPECT_EQ(o.schemes, std::vector<std::string>{"sparse"});
+  EXPECT_EQ(o.repeats, 2);
+  EXPECT_EQ(o.dense_k, std::vector<int64_t>{3});
+  EXPECT_TRUE(o.window);
+  test::expect_error<ConfigError>([] { experiment_params("subsampling", "{schemes: [daily]}"); }, "daily");
+  test::expect_error<ConfigError>([] { experiment_params("subsampling", "{repeats: 0}"); }, "repeats");
+}
+
+TEST(Subsampling, NothingToRunIsAnError) {
+  test::TempDir t;
+  SyntheticSpec s;
+  s.rows_per_rule = 4;
+  s.time_points = 3;
+  // No scheme: no subset to run.
+  test::expect_error<ConfigError>(
+      [&] { run_on(synthetic_dataset(s), t.path(), "subsampling", {"schemes=[]", "measures=[weight]"}); },
+      "no (scheme, k) to run");
 }
 
 }  // namespace

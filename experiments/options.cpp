@@ -1,0 +1,102 @@
+// The common experiment options. See options.h.
+#include "experiments/options.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "classifiers/grid.h"
+#include "core/errors.h"
+
+namespace lrid {
+namespace {
+
+// Whether `classifier`'s grid has the axis `key` (its fast grid's first configuration names every axis).
+bool has_axis(const std::string& classifier, const std::string& key) {
+  const GridConfig first = classifier_grid(classifier, "fast", 21).front();
+  return std::any_of(first.begin(), first.end(), [&](const auto& kv) { return kv.first == key; });
+}
+
+// set=KEY=V1,V2 (repeatable; a later KEY replaces an earlier one) -> KEY -> {V1, V2}.
+GridOverrides parse_set(const std::vector<std::string>& entries) {
+  GridOverrides out;
+  const auto classifiers = classifier_registry().names();
+  for (const auto& s : entries) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) throw ConfigError(fmt::format("set: '{}' is not KEY=V1,V2", s));
+    const std::string key = s.substr(0, eq);
+    if (std::none_of(classifiers.begin(), classifiers.end(), [&](const std::string& c) { return has_axis(c, key); }))
+      throw ConfigError(fmt::format("set: '{}' is not a hyperparameter of {}", key, fmt::join(classifiers, ", ")));
+    std::vector<std::string> values;
+    std::stringstream ss(s.substr(eq + 1));
+    for (std::string v; std::getline(ss, v, ',');)
+      if (!v.empty()) values.push_back(v);
+    out[key] = values;
+  }
+  return out;
+}
+
+// The rules' original labels (feedback, information) as the dataset's names (fa, ia).
+std::vector<std::string> canonical_rules(std::vector<std::string> rules) {
+  for (auto& r : rules) r = r == "feedback" ? "fa" : r == "information" ? "ia" : r;
+  return rules;
+}
+
+}  // namespace
+
+Schema common_schema() {
+  return {
+      int_param("splits", 10).at_least(1).describe("outer train/test splits of each protocol run"),
+      int_param("seed", 0).at_least(0).describe("seed of the splits, subsets and classifiers"),
+      string_param("grid", "paper").one_of({"paper", "fast"}).describe("classifier hyperparameter grid"),
+      strings_param("set", {}).describe("grid axis override, repeatable: set=KEY=V1,V2 (e.g. set=n_estimators=100)"),
+      int_param("jobs", 0).at_least(0).describe("random-forest threads (0: all cores)"),
+      bool_param("drop_nonfinite", false).describe("drop rows with non-finite selected values (counted)"),
+      string_param("condition", "full").describe("rows of this recorded measurement condition ('': every row)"),
+      strings_param("rules", {}).describe("only rows of these rules (e.g. the paper's four: [adam,sgdm,ia,fa]); []: all"),
+      strings_param("measures", {"all", "weight", "act", "grad"})
+          .describe("observable sets: all (24), weight (13), act (8), grad (3), or comma-separated names"),
+  };
+}
+
+CommonOptions common_options(const Params& p) {
+  CommonOptions o;
+  o.splits = p.get_int("splits");
+  o.seed = static_cast<uint64_t>(p.get_int("seed"));
+  o.grid = p.get_string("grid");
+  o.set = parse_set(p.get_strings("set"));
+  o.jobs = p.get_int("jobs");
+  o.drop_nonfinite = p.get_bool("drop_nonfinite");
+  o.condition = p.get_string("condition");
+  o.rules = canonical_rules(p.get_strings("rules"));
+  o.measures = p.get_strings("measures");
+  return o;
+}
+
+ProtocolOptions protocol_options(const CommonOptions& c, const std::string& classifier, const std::string& observables) {
+  ProtocolOptions o;
+  o.classifier = classifier;
+  o.observables = observables;
+  o.grid = c.grid;
+  o.splits = c.splits;
+  o.seed = c.seed;
+  o.n_jobs = c.jobs;
+  o.drop_nonfinite = c.drop_nonfinite;
+  o.progress = false;
+  // A set= key applies to every classifier whose grid has that axis (n_estimators to the forest, C to the SVM, ...).
+  for (const auto& [key, values] : c.set)
+    if (has_axis(classifier, key)) o.set[key] = values;
+  return o;
+}
+
+std::string pretty_measure(const std::string& o) {
+  if (o == "all") return "all (24)";
+  if (o == "weight") return "weights (13)";
+  if (o == "act") return "activations (8)";
+  if (o == "grad") return "activity change (3)";
+  return o;
+}
+
+}  // namespace lrid
