@@ -9,6 +9,7 @@
 
 #include "classifiers/grid.h"
 #include "core/errors.h"
+#include "rules/rule.h"
 
 namespace lrid {
 namespace {
@@ -38,9 +39,9 @@ GridOverrides parse_set(const std::vector<std::string>& entries) {
   return out;
 }
 
-// The rules' original labels (feedback, information) as the dataset's names (fa, ia).
+// The rules' original labels (feedback, information) as the dataset's names (fa, ia), by the rule registry.
 std::vector<std::string> canonical_rules(std::vector<std::string> rules) {
-  for (auto& r : rules) r = r == "feedback" ? "fa" : r == "information" ? "ia" : r;
+  for (auto& r : rules) r = canonical_rule(r);
   return rules;
 }
 

@@ -1,7 +1,7 @@
 // Training tasks: what loss a batch gives.
 //   supervised  softmax cross-entropy on the labels;
 //   simclr      SimCLR's self-supervised contrastive task (learning-rules.md §10):
-//               two augmented views per image (core/contrastive_views.h), the
+//               two augmented views per image (images/contrastive_views.h), the
 //               SimCLR network (models/contrastive.cpp) and the NT-Xent loss.
 #pragma once
 #include <torch/types.h>

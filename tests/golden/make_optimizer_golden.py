@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden values for tests/core/optimizer_test.cpp, from torch.optim (float64).
+"""Golden values for tests/training/optimizer_test.cpp, from torch.optim (float64).
 
 Two parameter groups (decayed W, not-decayed BN gamma) receive a fixed sequence
 of gradients; the learning rate changes between steps as a schedule would.

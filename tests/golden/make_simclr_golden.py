@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden values for tests/core/task_test.cpp and tests/core/contrastive_views_test.cpp.
+"""Golden values for tests/training/task_test.cpp and tests/images/contrastive_views_test.cpp.
 
 1. NT-Xent (learning-rules.md section 10) written out with explicit loops in
    float64 from SimCLR's contrastive_loss.py: L2-normalise, logits
