@@ -62,6 +62,11 @@ class Registry : public RegistryBase {
     entries_[name] = Entry{std::move(help), std::move(schema), std::move(factory)};
     return *this;
   }
+  // An entry whose Factory carries its OptionsBinding (`options`): the schema comes from it.
+  Registry& add_typed(const std::string& name, std::string help, Factory factory) {
+    Schema schema = factory.options.schema();
+    return add(name, std::move(help), std::move(schema), std::move(factory));
+  }
   const Entry& at(const std::string& name) const {
     auto it = entries_.find(canonical(name, section()));
     return it->second;
@@ -76,13 +81,13 @@ class Registry : public RegistryBase {
 };
 
 // The typed options of a config section: `type` resolved to its canonical name,
-// then the entry's parser (Spec::parse(params, options)) fills every field.
-// The one way a section's validated Params become options.
+// and its entry's OptionsBinding (Spec::options) fills every field from the
+// validated Params. The one way a section's parameters become options.
 template <class Options, class Spec>
 Options parse_typed(const Registry<Spec>& registry, const std::string& type, const Params& params) {
-  Options o;
-  o.type = registry.canonical(type, registry.section() + ".type");
-  registry.at(o.type).factory.parse(params, o);
+  const std::string name = registry.canonical(type, registry.section() + ".type");
+  Options o = registry.at(name).factory.options.parse(params);
+  o.type = name;
   return o;
 }
 

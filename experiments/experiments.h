@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/params.h"
+#include "core/options_binding.h"
 #include "experiments/experiment.h"
 
 namespace lrid {
@@ -24,8 +25,8 @@ struct SeparationOptions {
   // The classifiers the report finds to confuse Adam with SGDM more than IA with FA.
   std::vector<std::string> pair_classifiers = {"svm", "conv1d"};
 };
-Schema separation_schema();
-SeparationOptions separation_options(const Params& p);
+// The parameters of separation beyond the common ones, bound to SeparationOptions.
+const OptionsBinding<SeparationOptions>& separation_binding();
 ExperimentOutput run_separation(const ExperimentContext& ctx, const SeparationOptions& o);
 
 // §7(b): Gini importance per statistic.
@@ -33,8 +34,8 @@ struct ImportanceOptions {
   // Gini importances are the random forest's (per-tree importances of its splits).
   std::string classifier = "rf";
 };
-Schema importance_schema();
-ImportanceOptions importance_options(const Params& p);
+// The parameters of importance beyond the common ones, bound to ImportanceOptions.
+const OptionsBinding<ImportanceOptions>& importance_binding();
 ExperimentOutput run_importance(const ExperimentContext& ctx, const ImportanceOptions& o);
 
 // §7(c): random subsets of time points from the dense, intermediate and sparse schemes.
@@ -45,8 +46,8 @@ struct SubsamplingOptions {
   std::vector<int64_t> dense_k = {1, 2, 3, 4, 5, 7, 10, 14, 21};  // k of the dense scheme (the others: every k)
   bool window = false;  // also k consecutive scheme points from a random start
 };
-Schema subsampling_schema();
-SubsamplingOptions subsampling_options(const Params& p);
+// The parameters of subsampling beyond the common ones, bound to SubsamplingOptions.
+const OptionsBinding<SubsamplingOptions>& subsampling_binding();
 ExperimentOutput run_subsampling(const ExperimentContext& ctx, const SubsamplingOptions& o);
 
 // §7(d): statistic-level noise and the recorded unit-undersampling/noise conditions.
@@ -55,8 +56,8 @@ struct NoiseOptions {
   std::vector<double> variances = {0, 0.5, 1, 5, 10};  // statistic-level noise variances
   bool recorded = true;                                // also classify the recorded measurement conditions
 };
-Schema noise_schema();
-NoiseOptions noise_options(const Params& p);
+// The parameters of noise beyond the common ones, bound to NoiseOptions.
+const OptionsBinding<NoiseOptions>& noise_binding();
 ExperimentOutput run_noise(const ExperimentContext& ctx, const NoiseOptions& o);
 
 // §7(e): train on some values of a meta column, test on a held-out one.
@@ -64,8 +65,8 @@ struct GeneralizationOptions {
   std::string classifier = "rf";
   std::vector<std::string> by = {"architecture", "task", "batch_size", "model_seed"};  // columns held out in turn
 };
-Schema generalization_schema();
-GeneralizationOptions generalization_options(const Params& p);
+// The parameters of generalization beyond the common ones, bound to GeneralizationOptions.
+const OptionsBinding<GeneralizationOptions>& generalization_binding();
 ExperimentOutput run_generalization(const ExperimentContext& ctx, const GeneralizationOptions& o);
 
 }  // namespace lrid

@@ -177,19 +177,18 @@ void held_out_findings(const ExperimentContext& ctx, const HeldOutResults& res,
 
 }  // namespace
 
-Schema generalization_schema() {
-  const GeneralizationOptions d;
-  return {
-      string_param("classifier", d.classifier).one_of(classifier_registry().names()),
-      strings_param("by", d.by)
-          .one_of({"architecture", "task", "batch_size", "model_seed", "dataset_seed", "dataset"})
-          .describe("meta columns whose values are held out one at a time"),
-  };
+const OptionsBinding<GeneralizationOptions>& generalization_binding() {
+  static const OptionsBinding<GeneralizationOptions> binding = [] {
+    OptionsBinding<GeneralizationOptions> b;
+    b.add("classifier", &GeneralizationOptions::classifier).one_of(classifier_registry().names());
+    b.add("by", &GeneralizationOptions::by)
+        .one_of({"architecture", "task", "batch_size", "model_seed", "dataset_seed", "dataset"})
+        .describe("meta columns whose values are held out one at a time");
+    return b;
+  }();
+  return binding;
 }
 
-GeneralizationOptions generalization_options(const Params& p) {
-  return {p.get_string("classifier"), p.get_strings("by")};
-}
 
 ExperimentOutput run_generalization(const ExperimentContext& ctx, const GeneralizationOptions& o) {
   const auto& measures = ctx.common.measures;

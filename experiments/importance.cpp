@@ -191,9 +191,11 @@ void act_finding(const std::vector<Ranked>& v, ExperimentOutput& out) {
 
 }  // namespace
 
-Schema importance_schema() { return {}; }
+const OptionsBinding<ImportanceOptions>& importance_binding() {
+  static const OptionsBinding<ImportanceOptions> binding;  // nothing beyond the common keys
+  return binding;
+}
 
-ImportanceOptions importance_options(const Params&) { return {}; }
 
 ExperimentOutput run_importance(const ExperimentContext& ctx, const ImportanceOptions& o) {
   const std::vector<std::string> measures = report_order(ctx.common.measures);

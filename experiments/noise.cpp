@@ -238,18 +238,17 @@ void statistic_findings(const StatisticResults& stat, const std::vector<double>&
 
 }  // namespace
 
-Schema noise_schema() {
-  const NoiseOptions d;
-  return {
-      string_param("classifier", d.classifier).one_of(classifier_registry().names()),
-      reals_param("variances", d.variances).at_least(0).describe("statistic-level noise variances"),
-      bool_param("recorded", d.recorded).describe("also classify the recorded measurement conditions"),
-  };
+const OptionsBinding<NoiseOptions>& noise_binding() {
+  static const OptionsBinding<NoiseOptions> binding = [] {
+    OptionsBinding<NoiseOptions> b;
+    b.add("classifier", &NoiseOptions::classifier).one_of(classifier_registry().names());
+    b.add("variances", &NoiseOptions::variances).at_least(0).describe("statistic-level noise variances");
+    b.add("recorded", &NoiseOptions::recorded).describe("also classify the recorded measurement conditions");
+    return b;
+  }();
+  return binding;
 }
 
-NoiseOptions noise_options(const Params& p) {
-  return {p.get_string("classifier"), p.get_reals("variances"), p.get_bool("recorded")};
-}
 
 ExperimentOutput run_noise(const ExperimentContext& ctx, const NoiseOptions& o) {
   ExperimentOutput out;

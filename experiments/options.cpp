@@ -47,34 +47,30 @@ std::vector<std::string> canonical_rules(std::vector<std::string> rules) {
 
 }  // namespace
 
-Schema common_schema() {
-  return {
-      int_param("splits", 10).at_least(1).describe("outer train/test splits of each protocol run"),
-      int_param("seed", 0).at_least(0).describe("seed of the splits, subsets and classifiers"),
-      string_param("grid", "paper").one_of({"paper", "fast"}).describe("classifier hyperparameter grid"),
-      strings_param("set", {}).describe("grid axis override, repeatable: set=KEY=V1,V2 (e.g. set=n_estimators=100)"),
-      int_param("jobs", 0).at_least(0).describe("random-forest threads (0: all cores)"),
-      bool_param("drop_nonfinite", false).describe("drop rows with non-finite selected values (counted)"),
-      string_param("condition", "full").describe("rows of this recorded measurement condition ('': every row)"),
-      strings_param("rules", {}).describe("only rows of these rules (e.g. the paper's four: [adam,sgdm,ia,fa]); []: all"),
-      strings_param("measures", {"all", "weight", "act", "grad"})
-          .describe("observable sets: all (24), weight (13), act (8), grad (3), or comma-separated names"),
-  };
+const OptionsBinding<CommonOptions>& common_binding() {
+  static const OptionsBinding<CommonOptions> binding = [] {
+    using C = CommonOptions;
+    OptionsBinding<C> b;
+    b.add("splits", &C::splits).at_least(1).describe("outer train/test splits of each protocol run");
+    b.add("seed", &C::seed).at_least(0).describe("seed of the splits, subsets and classifiers");
+    b.add("grid", &C::grid).one_of({"paper", "fast"}).describe("classifier hyperparameter grid");
+    b.add_converted<std::vector<std::string>, GridOverrides>("set", &C::set, {}, parse_set)
+        .describe("grid axis override, repeatable: set=KEY=V1,V2 (e.g. set=n_estimators=100)");
+    b.add("jobs", &C::jobs).at_least(0).describe("random-forest threads (0: all cores)");
+    b.add("drop_nonfinite", &C::drop_nonfinite).describe("drop rows with non-finite selected values (counted)");
+    b.add("condition", &C::condition).describe("rows of this recorded measurement condition ('': every row)");
+    b.add_converted<std::vector<std::string>, std::vector<std::string>>("rules", &C::rules, {}, canonical_rules)
+        .describe("only rows of these rules (e.g. the paper's four: [adam,sgdm,ia,fa]); []: all");
+    b.add("measures", &C::measures)
+        .describe("observable sets: all (24), weight (13), act (8), grad (3), or comma-separated names");
+    return b;
+  }();
+  return binding;
 }
 
-CommonOptions common_options(const Params& p) {
-  CommonOptions o;
-  o.splits = p.get_int("splits");
-  o.seed = static_cast<uint64_t>(p.get_int("seed"));
-  o.grid = p.get_string("grid");
-  o.set = parse_set(p.get_strings("set"));
-  o.jobs = p.get_int("jobs");
-  o.drop_nonfinite = p.get_bool("drop_nonfinite");
-  o.condition = p.get_string("condition");
-  o.rules = canonical_rules(p.get_strings("rules"));
-  o.measures = p.get_strings("measures");
-  return o;
-}
+Schema common_schema() { return common_binding().schema(); }
+
+CommonOptions common_options(const Params& p) { return common_binding().parse(p); }
 
 ProtocolOptions protocol_options(const CommonOptions& c, const std::string& classifier, const std::string& observables) {
   ProtocolOptions o;

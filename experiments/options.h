@@ -9,6 +9,7 @@
 
 #include "classifiers/protocol.h"
 #include "classifiers/registry.h"
+#include "core/options_binding.h"
 #include "core/params.h"
 
 namespace lrid {
@@ -25,7 +26,9 @@ struct CommonOptions {
   std::vector<std::string> measures = {"all", "weight", "act", "grad"};  // observable sets, in order
 };
 
-// The schema entries above, with their checks.
+// The common parameters bound to CommonOptions; common_schema() and
+// common_options() are its schema and its parse.
+const OptionsBinding<CommonOptions>& common_binding();
 Schema common_schema();
 // The typed options of validated common parameters; ConfigError for a set= entry
 // that is not KEY=V1,V2 or whose KEY no classifier's grid has.

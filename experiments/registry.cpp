@@ -27,13 +27,13 @@ namespace {
 // keys; its factory parses validated Params into its typed options once and
 // returns the run with those options bound.
 template <class Options>
-void add_experiment(Registry<ExperimentFn>& reg, const std::string& name, const std::string& help, const Schema& own,
-                    Options (*parse)(const Params&),
-                    ExperimentOutput (*run)(const ExperimentContext&, const Options&)) {
+void add_experiment(Registry<ExperimentFn>& reg, const std::string& name, const std::string& help,
+                    const OptionsBinding<Options>& own, ExperimentOutput (*run)(const ExperimentContext&, const Options&)) {
   Schema schema = common_schema();
-  schema.insert(schema.end(), own.begin(), own.end());
-  reg.add(name, help, schema, [parse, run](const Params& p) -> ExperimentRunFn {
-    const Options options = parse(p);
+  const Schema mine = own.schema();
+  schema.insert(schema.end(), mine.begin(), mine.end());
+  reg.add(name, help, schema, [&own, run](const Params& p) -> ExperimentRunFn {
+    const Options options = own.parse(p);
     return [options, run](const ExperimentContext& ctx) { return run(ctx, options); };
   });
 }
@@ -42,17 +42,17 @@ Registry<ExperimentFn> make_experiment_registry() {
   Registry<ExperimentFn> reg("experiment");
   add_experiment(reg, "separation",
                  "RF, SVM and Conv1D on every observable set: accuracy and confusion matrices (§7a)",
-                 separation_schema(), separation_options, run_separation);
+                 separation_binding(), run_separation);
   add_experiment(reg, "importance", "random-forest Gini importance per statistic, summed over the trajectory (§7b)",
-                 importance_schema(), importance_options, run_importance);
+                 importance_binding(), run_importance);
   add_experiment(reg, "subsampling",
                  "dense, intermediate and sparse schemes and random subsets of time points (§7c)",
-                 subsampling_schema(), subsampling_options, run_subsampling);
+                 subsampling_binding(), run_subsampling);
   add_experiment(reg, "noise", "statistic-level noise and the recorded unit-undersampling/noise conditions (§7d)",
-                 noise_schema(), noise_options, run_noise);
+                 noise_binding(), run_noise);
   add_experiment(reg, "generalization",
                  "train on some architectures/tasks/curricula, test on the held-out ones (§7e)",
-                 generalization_schema(), generalization_options, run_generalization);
+                 generalization_binding(), run_generalization);
   return reg;
 }
 

@@ -208,17 +208,16 @@ void pair_confusion_finding(const ExperimentContext& ctx, const SeparationOption
 
 }  // namespace
 
-Schema separation_schema() {
-  const SeparationOptions d;
-  return {strings_param("classifiers", d.classifiers).one_of(classifier_registry().names())
-              .describe("classifiers to compare")};
+const OptionsBinding<SeparationOptions>& separation_binding() {
+  static const OptionsBinding<SeparationOptions> binding = [] {
+    OptionsBinding<SeparationOptions> b;
+    b.add("classifiers", &SeparationOptions::classifiers).one_of(classifier_registry().names())
+        .describe("classifiers to compare");
+    return b;
+  }();
+  return binding;
 }
 
-SeparationOptions separation_options(const Params& p) {
-  SeparationOptions o;
-  o.classifiers = p.get_strings("classifiers");
-  return o;
-}
 
 ExperimentOutput run_separation(const ExperimentContext& ctx, const SeparationOptions& o) {
   const double chance = chance_level(ctx.data);

@@ -277,28 +277,20 @@ std::string described(const std::string& classifier) {
 
 }  // namespace
 
-Schema subsampling_schema() {
-  const SubsamplingOptions d;
-  return {
-      string_param("classifier", d.classifier).one_of(classifier_registry().names())
-          .describe("the reference is the random forest"),
-      strings_param("schemes", d.schemes).one_of({"dense", "intermediate", "sparse"}),
-      int_param("repeats", d.repeats).at_least(1).describe("random subsets per (scheme, k)"),
-      ints_param("dense_k", d.dense_k).at_least(1)
-          .describe("k values of the dense scheme (intermediate and sparse: every k)"),
-      bool_param("window", d.window).describe("also k consecutive scheme points from a random start"),
-  };
+const OptionsBinding<SubsamplingOptions>& subsampling_binding() {
+  static const OptionsBinding<SubsamplingOptions> binding = [] {
+    using S = SubsamplingOptions;
+    OptionsBinding<S> b;
+    b.add("classifier", &S::classifier).one_of(classifier_registry().names()).describe("the reference is the random forest");
+    b.add("schemes", &S::schemes).one_of({"dense", "intermediate", "sparse"});
+    b.add("repeats", &S::repeats).at_least(1).describe("random subsets per (scheme, k)");
+    b.add("dense_k", &S::dense_k).at_least(1).describe("k values of the dense scheme (intermediate and sparse: every k)");
+    b.add("window", &S::window).describe("also k consecutive scheme points from a random start");
+    return b;
+  }();
+  return binding;
 }
 
-SubsamplingOptions subsampling_options(const Params& p) {
-  SubsamplingOptions o;
-  o.classifier = p.get_string("classifier");
-  o.schemes = p.get_strings("schemes");
-  o.repeats = p.get_int("repeats");
-  o.dense_k = p.get_ints("dense_k");
-  o.window = p.get_bool("window");
-  return o;
-}
 
 ExperimentOutput run_subsampling(const ExperimentContext& ctx, const SubsamplingOptions& o) {
   const int64_t T = ctx.data.time_points();

@@ -9,32 +9,39 @@ double architecture_weight_decay(const std::string& a) {
   return 1e-5;  // KNet family
 }
 
-const Registry<ModelFactory>& model_registry() {
-  static const Registry<ModelFactory> r = [] {
-    Registry<ModelFactory> reg("model");
-    auto bn = [](double def) {
-      return Schema{real_param("bn_momentum", def)
-                        .above(0)
-                        .at_most(1)
-                        .describe("batch-norm running-average momentum (PyTorch convention)"),
-                    real_param("bn_eps", 1e-5).above(0)};
-    };
-    auto set_bn = [](const Params& p, ModelOptions& o) {
-      o.bn_momentum = p.get_real("bn_momentum");
-      o.bn_eps = p.get_real("bn_eps");
-    };
+namespace {
+
+// Batch-norm architectures: the running-average momentum (default per family) and epsilon.
+OptionsBinding<ModelOptions> batch_norm(double momentum) {
+  ModelOptions p;
+  p.bn_momentum = momentum;
+  OptionsBinding<ModelOptions> b(p);
+  b.add("bn_momentum", &ModelOptions::bn_momentum).above(0).at_most(1)
+      .describe("batch-norm running-average momentum (PyTorch convention)");
+  b.add("bn_eps", &ModelOptions::bn_eps).above(0);
+  return b;
+}
+
+OptionsBinding<ModelOptions> alexnet() {
+  OptionsBinding<ModelOptions> b;
+  b.add("dropout", &ModelOptions::dropout).at_least(0).below(1).describe("fc6/fc7 dropout rate");
+  return b;
+}
+
+}  // namespace
+
+const Registry<ModelSpec>& model_registry() {
+  static const Registry<ModelSpec> r = [] {
+    Registry<ModelSpec> reg("model");
     for (const char* a : {"resnet18", "resnet34"})
-      reg.add(a, "ResNet v1 (post-activation), TF-TPU details", bn(0.1), set_bn);
-    for (const char* a : {"resnet18v2", "resnet34v2"})
-      reg.add(a, "ResNet v2 (pre-activation)", bn(0.003), set_bn);
-    for (const char* a : {"alexnet", "alexnetlrn"})
-      reg.add(a, a == std::string("alexnet") ? "AlexNet" : "AlexNet with LRN",
-              {real_param("dropout", 0.5).at_least(0).below(1).describe("fc6/fc7 dropout rate")},
-              [](const Params& p, ModelOptions& o) { o.dropout = p.get_real("dropout"); });
-    reg.add("knet", "KNet (CIFAR-10 network, batch-norm variant)", bn(0.1), set_bn);
-    reg.add("knetlrn", "KNet with LRN", {}, [](const Params&, ModelOptions&) {});
-    reg.add("knetc4", "KNetC4 (four convolutions, batch-norm variant)", bn(0.1), set_bn);
-    reg.add("knetc4lrn", "KNetC4 with LRN", {}, [](const Params&, ModelOptions&) {});
+      reg.add_typed(a, "ResNet v1 (post-activation), TF-TPU details", ModelSpec{batch_norm(0.1)});
+    for (const char* a : {"resnet18v2", "resnet34v2"}) reg.add_typed(a, "ResNet v2 (pre-activation)", ModelSpec{batch_norm(0.003)});
+    reg.add_typed("alexnet", "AlexNet", ModelSpec{alexnet()});
+    reg.add_typed("alexnetlrn", "AlexNet with LRN", ModelSpec{alexnet()});
+    reg.add_typed("knet", "KNet (CIFAR-10 network, batch-norm variant)", ModelSpec{batch_norm(0.1)});
+    reg.add_typed("knetlrn", "KNet with LRN", ModelSpec{});
+    reg.add_typed("knetc4", "KNetC4 (four convolutions, batch-norm variant)", ModelSpec{batch_norm(0.1)});
+    reg.add_typed("knetc4lrn", "KNetC4 with LRN", ModelSpec{});
     return reg;
   }();
   return r;
@@ -54,9 +61,9 @@ Model make_model(const std::string& type, const Params& params, int64_t in_chann
 }
 
 ModelOptions model_options(const std::string& type, const Params& params) {
-  ModelOptions o;
-  o.architecture = model_registry().canonical(type, "model.type");
-  model_registry().at(o.architecture).factory(params, o);
+  const std::string architecture = model_registry().canonical(type, "model.type");
+  ModelOptions o = model_registry().at(architecture).factory.options.parse(params);
+  o.architecture = architecture;
   return o;
 }
 

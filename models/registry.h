@@ -2,14 +2,16 @@
 #pragma once
 #include <functional>
 
+#include "core/options_binding.h"
 #include "core/registry.h"
 #include "models/model.h"
 
 namespace lrid {
 
-// Fills the architecture-specific fields of ModelOptions from the section's parameters.
-using ModelFactory = std::function<void(const Params& params, ModelOptions& options)>;
-const Registry<ModelFactory>& model_registry();
+struct ModelSpec {
+  OptionsBinding<ModelOptions> options;  // the architecture's parameters and defaults
+};
+const Registry<ModelSpec>& model_registry();
 
 // The coupled L2 rate of an architecture (learning-rules.md §9.7), without building it.
 double architecture_weight_decay(const std::string& architecture);

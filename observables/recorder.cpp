@@ -10,6 +10,7 @@
 
 #include "core/errors.h"
 #include "core/files.h"
+#include "core/options_binding.h"
 #include "core/params.h"
 #include "models/model.h"
 #include "observables/names.h"
@@ -19,24 +20,66 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Schema recorder_schema() {
-  return {
-      int_param("points", 21).at_least(2).describe("record points spread evenly over training, incl. init and end"),
-      ints_param("at_steps", {}).at_least(0).describe("explicit record steps (instead of points)"),
-      reals_param("at_epochs", {}).at_least(0).describe("explicit record epochs (instead of points)"),
-      int_param("probe_size", 256).at_least(1).describe("held-out probe images for act and gradavg"),
-      int_param("probe_seed", 0).at_least(0).describe("seed of the probe images' draw"),
-      int_param("probe_batch", 64).at_least(1).describe("probe images per forward pass (memory only)"),
-      reals_param("subsample_fractions", {1.0}).above(0).at_most(1).describe("unit subsampling fractions"),
-      reals_param("noise_stddevs", {0.0}).at_least(0).describe("absolute measurement-noise standard deviations"),
-      string_param("condition_grid", "one_at_a_time").one_of({"one_at_a_time", "product"})
-          .describe("conditions: the full one plus each fraction and noise alone, or every pair"),
-      int_param("obs_seed", 0).at_least(0).describe("seed of unit subsets and noise"),
-      string_param("sample_reduction", "mean").one_of({"mean", "median"}).describe("probe-set reduction"),
-      string_param("gradavg_path", "forward").one_of({"forward", "feedback"})
-          .describe("activity-change Jacobian through W (forward) or B (feedback)"),
-      string_param("weight_norm_mode", "frobenius").one_of({"frobenius", "slice_mean"}),
+// The section's parameters as given; recorder_options() resolves them (enums, conditions).
+struct RecorderParameters {
+  int64_t points = 21;
+  std::vector<int64_t> at_steps;
+  std::vector<double> at_epochs;
+  int64_t probe_size = 256, probe_seed = 0, probe_batch = 64;
+  std::vector<double> subsample_fractions{1.0}, noise_stddevs{0.0};
+  std::string condition_grid = "one_at_a_time";
+  int64_t obs_seed = 0;
+  std::string sample_reduction = "mean", gradavg_path = "forward", weight_norm_mode = "frobenius";
+};
+
+const OptionsBinding<RecorderParameters>& recorder_binding() {
+  static const OptionsBinding<RecorderParameters> binding = [] {
+    using P = RecorderParameters;
+    OptionsBinding<P> b;
+    b.add("points", &P::points).at_least(2).describe("record points spread evenly over training, incl. init and end");
+    b.add("at_steps", &P::at_steps).at_least(0).describe("explicit record steps (instead of points)");
+    b.add("at_epochs", &P::at_epochs).at_least(0).describe("explicit record epochs (instead of points)");
+    b.add("probe_size", &P::probe_size).at_least(1).describe("held-out probe images for act and gradavg");
+    b.add("probe_seed", &P::probe_seed).at_least(0).describe("seed of the probe images' draw");
+    b.add("probe_batch", &P::probe_batch).at_least(1).describe("probe images per forward pass (memory only)");
+    b.add("subsample_fractions", &P::subsample_fractions).above(0).at_most(1).describe("unit subsampling fractions");
+    b.add("noise_stddevs", &P::noise_stddevs).at_least(0).describe("absolute measurement-noise standard deviations");
+    b.add("condition_grid", &P::condition_grid).one_of({"one_at_a_time", "product"})
+        .describe("conditions: the full one plus each fraction and noise alone, or every pair");
+    b.add("obs_seed", &P::obs_seed).at_least(0).describe("seed of unit subsets and noise");
+    b.add("sample_reduction", &P::sample_reduction).one_of({"mean", "median"}).describe("probe-set reduction");
+    b.add("gradavg_path", &P::gradavg_path).one_of({"forward", "feedback"})
+        .describe("activity-change Jacobian through W (forward) or B (feedback)");
+    b.add("weight_norm_mode", &P::weight_norm_mode).one_of({"frobenius", "slice_mean"});
+    return b;
+  }();
+  return binding;
+}
+
+// The measurement conditions: one_at_a_time gives the full condition plus each
+// fraction without noise and each noise level on every unit; product gives all pairs.
+std::vector<MeasurementCondition> expand_conditions(const RecorderParameters& r) {
+  const auto fracs = r.subsample_fractions.empty() ? std::vector<double>{1.0} : r.subsample_fractions;
+  const auto noises = r.noise_stddevs.empty() ? std::vector<double>{0.0} : r.noise_stddevs;
+  std::vector<MeasurementCondition> conds;
+  auto add = [&](double f, double s) {
+    MeasurementCondition c;
+    if (f < 1.0) c.frac = f;
+    if (s > 0.0) c.stddev = s;
+    c.seed = r.obs_seed;
+    for (const auto& e : conds)
+      if (e.name() == c.name()) return;
+    conds.push_back(c);
   };
+  if (r.condition_grid == "product") {
+    for (double f : fracs)
+      for (double s : noises) add(f, s);
+  } else {
+    add(1.0, 0.0);
+    for (double f : fracs) add(f, 0.0);
+    for (double s : noises) add(1.0, s);
+  }
+  return conds;
 }
 
 std::string csv_field(std::string s) {
@@ -49,50 +92,28 @@ std::string csv_field(std::string s) {
 const Registry<RecorderFactory>& observables_registry() {
   static const Registry<RecorderFactory> r = [] {
     Registry<RecorderFactory> reg("observables");
-    reg.add("recorder", "record the 45 observables of every layer during training", recorder_schema(), 0);
+    reg.add("recorder", "record the 45 observables of every layer during training", recorder_binding().schema(), 0);
     reg.add("none", "record nothing", {}, 0);
     return reg;
   }();
   return r;
 }
 
-RecorderOptions recorder_options(const Params& p, const std::string& what) {
-  RecorderOptions o;
-  o.points = p.get_int("points");
-  o.at_steps = p.get_ints("at_steps");
-  o.at_epochs = p.get_reals("at_epochs");
-  if (!o.at_steps.empty() && !o.at_epochs.empty())
+RecorderOptions recorder_options(const Params& params, const std::string& what) {
+  const RecorderParameters r = recorder_binding().parse(params);
+  if (!r.at_steps.empty() && !r.at_epochs.empty())
     throw ConfigError(fmt::format("{}: give at_steps or at_epochs, not both", what));
-  o.probe_size = p.get_int("probe_size");
-  o.probe_seed = p.get_int("probe_seed");
-  o.probe_batch = p.get_int("probe_batch");
-  o.sample_reduction = parse_sample_reduction(p.get_string("sample_reduction"), what + ".sample_reduction");
-  o.gradavg_path = parse_gradavg_path(p.get_string("gradavg_path"), what + ".gradavg_path");
-  o.weight_norm = parse_weight_norm_mode(p.get_string("weight_norm_mode"), what + ".weight_norm_mode");
-  const int64_t seed = p.get_int("obs_seed");
-  auto fracs = p.get_reals("subsample_fractions");
-  auto noises = p.get_reals("noise_stddevs");
-  if (fracs.empty()) fracs = {1.0};
-  if (noises.empty()) noises = {0.0};
-  std::vector<MeasurementCondition> conds;
-  auto add = [&](double f, double s) {
-    MeasurementCondition c;
-    if (f < 1.0) c.frac = f;
-    if (s > 0.0) c.stddev = s;
-    c.seed = seed;
-    for (const auto& e : conds)
-      if (e.name() == c.name()) return;
-    conds.push_back(c);
-  };
-  if (p.get_string("condition_grid") == "product") {
-    for (double f : fracs)
-      for (double s : noises) add(f, s);
-  } else {
-    add(1.0, 0.0);
-    for (double f : fracs) add(f, 0.0);
-    for (double s : noises) add(1.0, s);
-  }
-  o.conditions = conds;
+  RecorderOptions o;
+  o.points = r.points;
+  o.at_steps = r.at_steps;
+  o.at_epochs = r.at_epochs;
+  o.probe_size = r.probe_size;
+  o.probe_seed = r.probe_seed;
+  o.probe_batch = r.probe_batch;
+  o.sample_reduction = parse_sample_reduction(r.sample_reduction, what + ".sample_reduction");
+  o.gradavg_path = parse_gradavg_path(r.gradavg_path, what + ".gradavg_path");
+  o.weight_norm = parse_weight_norm_mode(r.weight_norm_mode, what + ".weight_norm_mode");
+  o.conditions = expand_conditions(r);
   return o;
 }
 

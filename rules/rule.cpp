@@ -12,24 +12,6 @@ RuleTraits alignment_traits(bool trainable, bool w_gradient = false) {
   return {"sgd", {"sgd", "adam"}, true, trainable, w_gradient};
 }
 
-// Parameters shared by every alignment rule.
-Schema feedback_schema(Schema extra, bool trainable) {
-  Schema s = std::move(extra);
-  s.push_back(string_param("feedback_init", "independent").one_of({"independent", "copy_forward"})
-                  .describe("B drawn independently with W's initialiser, or B0 = W0 (ablation)"));
-  s.push_back(int_param("metrics_every", 0).at_least(0)
-                  .describe("steps between alignment-angle records in alignment.csv; 0: off"));
-  if (trainable) {
-    s.push_back(real_param("alignment_rate", 1.0).at_least(0).describe("weight of the summed layer losses"));
-    s.push_back(bool_param("use_bias_forward", true).describe("R_f includes the layer's bias"));
-    s.push_back(bool_param("use_bias_backward", true).describe("P includes the layer's bias"));
-    s.push_back(string_param("feedback_optimizer", "same").one_of({"same", "sgd", "adam"})
-                    .describe("optimizer of B; same: W's type and settings, no weight decay"));
-    s.push_back(real_param("feedback_lr", 0.0).at_least(0).describe("learning rate of B; 0: W's"));
-  }
-  return s;
-}
-
 // One coefficient of B's layer-local loss: its parameter, default, and the primitive it weighs.
 struct Coefficient {
   const char* name;
@@ -39,40 +21,54 @@ struct Coefficient {
 };
 using Coefficients = std::vector<Coefficient>;
 
-// The settings every alignment rule shares, and B's loss from the rule's coefficients.
-RuleOptions alignment(const Params& p, const RuleTraits& traits, const Coefficients& coefficients) {
-  RuleOptions o;
-  o.layer.feedback = true;
-  o.layer.trainable_feedback = traits.trainable_feedback;
-  o.layer.tie_grad = traits.feedback_gets_w_gradient;
-  o.layer.feedback_init = p.get_string("feedback_init");
-  o.metrics_every = p.get_int("metrics_every");
-  if (traits.trainable_feedback) {
-    o.layer.regularizer.use_bias_forward = p.get_bool("use_bias_forward");
-    o.layer.regularizer.use_bias_backward = p.get_bool("use_bias_backward");
-    o.feedback.optimizer = p.get_string("feedback_optimizer");
-    o.feedback.lr = p.get_real("feedback_lr");
-    o.feedback.alignment_rate = p.get_real("alignment_rate");
-    for (const auto& c : coefficients) o.layer.regularizer.*c.primitive = p.get_real(c.name);
-  }
-  return o;
+template <class T>
+using RuleField = OptionsBinding<RuleOptions>::Access<T>;
+
+// The options of an alignment rule: B's loss coefficients, then the parameters every
+// alignment rule shares (and those of a trained B). The prototype holds the traits' settings.
+OptionsBinding<RuleOptions> alignment_options(const RuleTraits& traits, const Coefficients& coefficients) {
+  RuleOptions p;
+  p.layer.feedback = true;
+  p.layer.trainable_feedback = traits.trainable_feedback;
+  p.layer.tie_grad = traits.feedback_gets_w_gradient;
+  for (const auto& c : coefficients) p.layer.regularizer.*c.primitive = c.default_value;
+  OptionsBinding<RuleOptions> b(p);
+  for (const auto& c : coefficients)
+    b.add(c.name, RuleField<double>([f = c.primitive](RuleOptions& o) -> double& { return o.layer.regularizer.*f; }))
+        .at_least(0)
+        .describe(c.primitive_name);
+  b.add("feedback_init", RuleField<std::string>([](RuleOptions& o) -> std::string& { return o.layer.feedback_init; }))
+      .one_of({"independent", "copy_forward"})
+      .describe("B drawn independently with W's initialiser, or B0 = W0 (ablation)");
+  b.add("metrics_every", &RuleOptions::metrics_every).at_least(0)
+      .describe("steps between alignment-angle records in alignment.csv; 0: off");
+  if (!traits.trainable_feedback) return b;
+  b.add("alignment_rate", RuleField<double>([](RuleOptions& o) -> double& { return o.feedback.alignment_rate; }))
+      .at_least(0)
+      .describe("weight of the summed layer losses");
+  b.add("use_bias_forward", RuleField<bool>([](RuleOptions& o) -> bool& { return o.layer.regularizer.use_bias_forward; }))
+      .describe("R_f includes the layer's bias");
+  b.add("use_bias_backward", RuleField<bool>([](RuleOptions& o) -> bool& { return o.layer.regularizer.use_bias_backward; }))
+      .describe("P includes the layer's bias");
+  b.add("feedback_optimizer", RuleField<std::string>([](RuleOptions& o) -> std::string& { return o.feedback.optimizer; }))
+      .one_of({"same", "sgd", "adam"})
+      .describe("optimizer of B; same: W's type and settings, no weight decay");
+  b.add("feedback_lr", RuleField<double>([](RuleOptions& o) -> double& { return o.feedback.lr; }))
+      .at_least(0)
+      .describe("learning rate of B; 0: W's");
+  return b;
 }
 
 void add_alignment(Registry<RuleSpec>& reg, const char* name, const char* help, RuleTraits traits,
-                   Coefficients coefficients) {
-  Schema schema;
-  for (const auto& c : coefficients)
-    schema.push_back(real_param(c.name, c.default_value).at_least(0).describe(c.primitive_name));
-  reg.add(name, help, feedback_schema(std::move(schema), traits.trainable_feedback),
-          RuleSpec{traits, [traits, coefficients](const Params& p) { return alignment(p, traits, coefficients); }});
+                   const Coefficients& coefficients) {
+  reg.add_typed(name, help, RuleSpec{traits, alignment_options(traits, coefficients)});
 }
 
 using RC = RegularizerCoefficients;
 
 void add_rules(Registry<RuleSpec>& reg) {
-  auto backprop = [](const Params&) { return RuleOptions{}; };
-  reg.add("sgdm", "backpropagation; W by SGD with momentum", {}, RuleSpec{{"sgd", {"sgd"}}, backprop});
-  reg.add("adam", "backpropagation; W by Adam", {}, RuleSpec{{"adam", {"adam"}}, backprop});
+  reg.add_typed("sgdm", "backpropagation; W by SGD with momentum", RuleSpec{{"sgd", {"sgd"}}, {}});
+  reg.add_typed("adam", "backpropagation; W by Adam", RuleSpec{{"adam", {"adam"}}, {}});
   add_alignment(reg, "fa", "feedback alignment: errors sent down through a fixed random B", alignment_traits(false), {});
   add_alignment(reg, "ia", "information alignment: B trained by alpha*amp + beta*null + gamma*decay",
                 alignment_traits(true),
@@ -103,7 +99,7 @@ const Registry<RuleSpec>& rule_registry() {
 const RuleTraits& rule_traits(const std::string& rule) { return rule_registry().at(rule).factory.traits; }
 
 RuleOptions rule_options(const std::string& rule, const Params& params) {
-  return rule_registry().at(rule).factory.options(params);
+  return rule_registry().at(rule).factory.options.parse(params);
 }
 
 LayerRule layer_rule(const std::string& rule, const Params& params) { return rule_options(rule, params).layer; }

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/options_binding.h"
 #include "core/registry.h"
 #include "rules/layer_rule.h"
 
@@ -47,8 +48,7 @@ struct RuleOptions {
 
 struct RuleSpec {
   RuleTraits traits;
-  // Validated `rule.parameters` -> RuleOptions (the only place they are read).
-  std::function<RuleOptions(const Params& params)> options;
+  OptionsBinding<RuleOptions> options;  // `rule.parameters` and their defaults
 };
 
 const Registry<RuleSpec>& rule_registry();

@@ -10,6 +10,7 @@
 #include "core/errors.h"
 #include "training/lr_schedule.h"
 #include "training/optimizer.h"
+#include "training/run_options.h"
 #include "training/task.h"
 #include "models/registry.h"
 #include "observables/recorder.h"
@@ -23,7 +24,7 @@ using RunFactory = int;  // the run section has no implementation behind it
 const Registry<RunFactory>& run_registry() {
   static const Registry<RunFactory> r = [] {
     Registry<RunFactory> reg("run");
-    reg.add("default", "train one network on this machine", run_schema(), 0);
+    reg.add("default", "train one network on this machine", run_binding().schema(), 0);
     return reg;
   }();
   return r;
@@ -102,23 +103,6 @@ const RegistryBase& section_registry(const std::string& section) {
   throw ConfigError(fmt::format("unknown config section '{}'", section));
 }
 
-const Schema& run_schema() {
-  static const Schema s = {
-      int_param("batch_size", 128).at_least(1).describe("training batch size (images)"),
-      int_param("eval_batch_size", 500).at_least(1).describe("evaluation batch size"),
-      int_param("model_seed", 0).at_least(-1).describe("initial weights; -1: fresh entropy, recorded"),
-      int_param("data_seed", 0).at_least(-1).describe("data order and augmentation; -1: fresh, recorded"),
-      string_param("device", "auto").one_of({"auto", "cpu", "cuda"}),
-      int_param("threads", 0).at_least(0).describe("intra-op CPU threads; 0: all cores"),
-      real_param("eval_every", 1.0).at_least(0).describe("epochs between test evaluations; 0: at the end only"),
-      real_param("checkpoint_every", 1.0).at_least(0).describe("epochs between checkpoints; 0: at the end only"),
-      int_param("keep_checkpoints", 2).at_least(1).describe("how many periodic checkpoints to keep"),
-      int_param("log_every", 50).at_least(1).describe("steps between metrics.csv rows"),
-      string_param("name", "").describe("run name; default: the config file's stem"),
-  };
-  return s;
-}
-
 void apply_override(YAML::Node& root, const std::string& assignment) {
   auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
@@ -192,8 +176,9 @@ Config parse_config(const YAML::Node& root, ConfigSource source) {
     c.optimizer.params.set("weight_decay", real_node(wd));
   }
   // Unseeded runs draw fresh entropy and record it, so every run can be replayed.
-  for (const char* key : {"model_seed", "data_seed"})
-    if (c.run.params.get_int(key) < 0) {
+  const RunOptions run = run_options(c.run.params);
+  for (const auto& [key, seed] : {std::pair{"model_seed", run.model_seed}, std::pair{"data_seed", run.data_seed}})
+    if (seed < 0) {
       c.run.params.set(key, YAML::Node(fresh_seed()));
       c.drawn_seeds.push_back(key);
     }

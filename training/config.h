@@ -41,7 +41,4 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
 // Validates an already-parsed tree (the file name is used in messages).
 Config parse_config(const YAML::Node& root, ConfigSource source);
 
-// The schema of the `run` section (batch size, seeds, device, threads, ...).
-const Schema& run_schema();
-
 }  // namespace lrid

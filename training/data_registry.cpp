@@ -8,71 +8,70 @@
 namespace lrid {
 namespace {
 
-// Parameters every image dataset shares; defaults differ per dataset.
-Schema common(int64_t input_size, int64_t crop_padding, bool hflip, std::vector<double> mean,
-              std::vector<double> stddev) {
-  return {
-      int_param("input_size", input_size).at_least(8).describe("images are resized to this square size"),
-      int_param("crop_padding", crop_padding).at_least(0).describe("random-crop padding; 0: no crop"),
-      bool_param("hflip", hflip).describe("random horizontal flips"),
-      bool_param("normalize", true).describe("subtract mean, divide by std, per channel"),
-      reals_param("mean", mean), reals_param("std", stddev).above(0),
-      int_param("train_limit", 0).at_least(0).describe("use only the first N training images; 0: all"),
-      int_param("test_limit", 0).at_least(0).describe("use only the first N test images; 0: all"),
+// A dataset type's prototype: its defaults for the parameters every image dataset shares.
+DataOptions defaults(int64_t input_size, int64_t crop_padding, bool hflip, std::vector<double> mean, std::vector<double> stddev) {
+  DataOptions o;
+  o.input_size = input_size;
+  o.crop_padding = crop_padding;
+  o.hflip = hflip;
+  o.mean = std::move(mean);
+  o.std = std::move(stddev);
+  return o;
+}
+
+// The parameters every image dataset shares, after the type's own.
+OptionsBinding<DataOptions> with_common(OptionsBinding<DataOptions> b) {
+  b.add("input_size", &DataOptions::input_size).at_least(8).describe("images are resized to this square size");
+  b.add("crop_padding", &DataOptions::crop_padding).at_least(0).describe("random-crop padding; 0: no crop");
+  b.add("hflip", &DataOptions::hflip).describe("random horizontal flips");
+  b.add("normalize", &DataOptions::normalize).describe("subtract mean, divide by std, per channel");
+  b.add("mean", &DataOptions::mean);
+  b.add("std", &DataOptions::std).above(0);
+  b.add("train_limit", &DataOptions::train_limit).at_least(0).describe("use only the first N training images; 0: all");
+  b.add("test_limit", &DataOptions::test_limit).at_least(0).describe("use only the first N test images; 0: all");
+  return b;
+}
+
+OptionsBinding<DataOptions> fashion_mnist() {
+  DataOptions p = defaults(28, 0, false, {0.2860}, {0.3530});
+  p.root = "/usr/share/datasets/fashion-mnist";
+  OptionsBinding<DataOptions> b(p);
+  b.add("root", &DataOptions::root);
+  return with_common(b);
+}
+
+OptionsBinding<DataOptions> cifar10() {
+  OptionsBinding<DataOptions> b(defaults(32, 4, true, {0.4914, 0.4822, 0.4465}, {0.2470, 0.2435, 0.2616}));
+  b.require("root", &DataOptions::root);
+  return with_common(b);
+}
+
+OptionsBinding<DataOptions> image_folder() {
+  OptionsBinding<DataOptions> b(defaults(224, 0, true, {0.485, 0.456, 0.406}, {0.229, 0.224, 0.225}));
+  b.require("root", &DataOptions::root);
+  b.add("decode_size", &DataOptions::decode_size).at_least(0).describe("decode: shorter side to this, centre crop; 0: input_size");
+  return with_common(b);
+}
+
+OptionsBinding<DataOptions> synthetic() {
+  OptionsBinding<DataOptions> b(defaults(28, 0, false, {0.5}, {0.25}));
+  auto field = [](int64_t SyntheticOptions::*f) {
+    return OptionsBinding<DataOptions>::Access<int64_t>([f](DataOptions& o) -> int64_t& { return o.synthetic.*f; });
   };
-}
-
-Schema with(Schema s, std::vector<ParamSpec> extra) {
-  s.insert(s.begin(), extra.begin(), extra.end());
-  return s;
-}
-
-// The parameters of common().
-void parse_common(const Params& p, DataOptions& o) {
-  o.input_size = p.get_int("input_size");
-  o.crop_padding = p.get_int("crop_padding");
-  o.hflip = p.get_bool("hflip");
-  o.normalize = p.get_bool("normalize");
-  o.mean = p.get_reals("mean");
-  o.std = p.get_reals("std");
-  o.train_limit = p.get_int("train_limit");
-  o.test_limit = p.get_int("test_limit");
-}
-
-void parse_root(const Params& p, DataOptions& o) {
-  parse_common(p, o);
-  o.root = p.get_string("root");
-}
-
-void parse_image_folder(const Params& p, DataOptions& o) {
-  parse_root(p, o);
-  o.decode_size = p.get_int("decode_size");
-}
-
-void parse_synthetic(const Params& p, DataOptions& o) {
-  parse_common(p, o);
-  SyntheticOptions& s = o.synthetic;
-  s.num_classes = p.get_int("num_classes");
-  s.channels = p.get_int("channels");
-  s.image_size = p.get_int("image_size");
-  s.train_size = p.get_int("train_size");
-  s.test_size = p.get_int("test_size");
-  s.noise = p.get_real("noise");
-  s.seed = p.get_int("seed");
+  b.add<int64_t>("num_classes", field(&SyntheticOptions::num_classes)).at_least(2);
+  b.add<int64_t>("channels", field(&SyntheticOptions::channels)).at_least(1);
+  b.add<int64_t>("image_size", field(&SyntheticOptions::image_size)).at_least(4);
+  b.add<int64_t>("train_size", field(&SyntheticOptions::train_size)).at_least(1);
+  b.add<int64_t>("test_size", field(&SyntheticOptions::test_size)).at_least(1);
+  b.add<double>("noise", [](DataOptions& o) -> double& { return o.synthetic.noise; }).at_least(0);
+  b.add<int64_t>("seed", field(&SyntheticOptions::seed)).at_least(0);
+  return with_common(b);
 }
 
 ImageData load_synthetic(const DataOptions& o) {
   const SyntheticOptions& s = o.synthetic;
   return make_synthetic(s.num_classes, s.channels, s.image_size, s.train_size, s.test_size, s.noise,
                         static_cast<uint64_t>(s.seed));
-}
-
-Schema synthetic_schema() {
-  return with(common(28, 0, false, {0.5}, {0.25}),
-              {int_param("num_classes", 10).at_least(2), int_param("channels", 1).at_least(1),
-               int_param("image_size", 28).at_least(4), int_param("train_size", 2048).at_least(1),
-               int_param("test_size", 512).at_least(1), real_param("noise", 0.3).at_least(0),
-               int_param("seed", 0).at_least(0)});
 }
 
 }  // namespace
@@ -84,22 +83,16 @@ DataOptions data_options(const std::string& type, const Params& p) {
 const Registry<DataSpec>& data_registry() {
   static const Registry<DataSpec> r = [] {
     Registry<DataSpec> reg("data");
-    reg.add("fashion_mnist", "Fashion-MNIST (IDX files, gzipped or not)",
-            with(common(28, 0, false, {0.2860}, {0.3530}), {string_param("root", "/usr/share/datasets/fashion-mnist")}),
-            DataSpec{parse_root, [](const DataOptions& o) { return load_fashion_mnist(o.root); }});
-    reg.add("cifar10", "CIFAR-10 binary version (data_batch_*.bin, test_batch.bin)",
-            with(common(32, 4, true, {0.4914, 0.4822, 0.4465}, {0.2470, 0.2435, 0.2616}),
-                 {required_param("root", ParamType::kString)}),
-            DataSpec{parse_root, [](const DataOptions& o) { return load_cifar10(o.root); }});
-    reg.add("image_folder", "ImageNet-style folder: root/{train,val}/<class>/*.jpg",
-            with(common(224, 0, true, {0.485, 0.456, 0.406}, {0.229, 0.224, 0.225}),
-                 {required_param("root", ParamType::kString),
-                  int_param("decode_size", 0).at_least(0).describe("decode: shorter side to this, centre crop; 0: input_size")}),
-            DataSpec{parse_image_folder, [](const DataOptions& o) {
-                       return load_image_folder(o.root, o.decode_size > 0 ? o.decode_size : o.input_size);
-                     }});
-    reg.add("synthetic", "seeded Gaussian class prototypes plus noise (tests, benchmarks)", synthetic_schema(),
-            DataSpec{parse_synthetic, load_synthetic});
+    reg.add_typed("fashion_mnist", "Fashion-MNIST (IDX files, gzipped or not)",
+                  DataSpec{fashion_mnist(), [](const DataOptions& o) { return load_fashion_mnist(o.root); }});
+    reg.add_typed("cifar10", "CIFAR-10 binary version (data_batch_*.bin, test_batch.bin)",
+                  DataSpec{cifar10(), [](const DataOptions& o) { return load_cifar10(o.root); }});
+    reg.add_typed("image_folder", "ImageNet-style folder: root/{train,val}/<class>/*.jpg",
+                  DataSpec{image_folder(), [](const DataOptions& o) {
+                             return load_image_folder(o.root, o.decode_size > 0 ? o.decode_size : o.input_size);
+                           }});
+    reg.add_typed("synthetic", "seeded Gaussian class prototypes plus noise (tests, benchmarks)",
+                  DataSpec{synthetic(), load_synthetic});
     return reg;
   }();
   return r;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/options_binding.h"
 #include "core/registry.h"
 #include "images/data_loader.h"
 #include "images/datasets.h"
@@ -33,8 +34,7 @@ struct DataOptions {
 };
 
 struct DataSpec {
-  // The type's own parameters (root, decode_size, synthetic's) into `options`.
-  std::function<void(const Params& params, DataOptions& options)> parse;
+  OptionsBinding<DataOptions> options;  // the type's parameters and defaults
   std::function<ImageData(const DataOptions& options)> load;
 };
 const Registry<DataSpec>& data_registry();

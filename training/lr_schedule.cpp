@@ -41,29 +41,32 @@ LrSchedule make_constant(const ScheduleOptions& o, double base_lr, int64_t steps
   return LrSchedule(base_lr, schedule_total_steps(o, steps_per_epoch), 0, {}, 1.0);
 }
 
-void parse_length(const Params& p, ScheduleOptions& o) {
-  o.epochs = p.get_real("epochs");
-  o.max_steps = p.get_int("max_steps");
+void add_epochs(OptionsBinding<ScheduleOptions>& b) {
+  b.add("epochs", &ScheduleOptions::epochs).above(0).describe("length of training in epochs (may be fractional)");
+}
+void add_max_steps(OptionsBinding<ScheduleOptions>& b) {
+  b.add("max_steps", &ScheduleOptions::max_steps).at_least(0).describe("cap on optimizer steps; 0: none");
 }
 
-void parse_step(const Params& p, ScheduleOptions& o) {
-  parse_length(p, o);
-  o.warmup_epochs = p.get_real("warmup_epochs");
-  o.milestones = p.get_reals("milestones");
-  o.gamma = p.get_real("gamma");
+OptionsBinding<ScheduleOptions> step_options() {
+  OptionsBinding<ScheduleOptions> b;
+  add_epochs(b);
+  b.add("warmup_epochs", &ScheduleOptions::warmup_epochs).at_least(0);
+  b.add("milestones", &ScheduleOptions::milestones).above(0).below(1)
+      .describe("fractions of training at which the rate is multiplied by gamma");
+  b.add("gamma", &ScheduleOptions::gamma).above(0).at_most(1);
+  add_max_steps(b);
+  return b;
 }
 
-void parse_constant(const Params& p, ScheduleOptions& o) {
-  parse_length(p, o);
-  o.milestones.clear();
-  o.gamma = 1.0;
-}
-
-ParamSpec epochs_param(double def) {
-  return real_param("epochs", def).above(0).describe("length of training in epochs (may be fractional)");
-}
-ParamSpec max_steps_param() {
-  return int_param("max_steps", 0).at_least(0).describe("cap on optimizer steps; 0: none");
+OptionsBinding<ScheduleOptions> constant_options() {
+  ScheduleOptions p;
+  p.milestones.clear();
+  p.gamma = 1.0;
+  OptionsBinding<ScheduleOptions> b(p);
+  add_epochs(b);
+  add_max_steps(b);
+  return b;
 }
 
 }  // namespace
@@ -75,14 +78,9 @@ ScheduleOptions schedule_options(const std::string& type, const Params& p) {
 const Registry<ScheduleSpec>& schedule_registry() {
   static const Registry<ScheduleSpec> r = [] {
     Registry<ScheduleSpec> reg("schedule");
-    reg.add("step", "linear warm-up, then step decay at fractions of training",
-            {epochs_param(100), real_param("warmup_epochs", 0).at_least(0),
-             reals_param("milestones", {0.3, 0.6, 0.8}).above(0).below(1)
-                 .describe("fractions of training at which the rate is multiplied by gamma"),
-             real_param("gamma", 0.1).above(0).at_most(1), max_steps_param()},
-            ScheduleSpec{parse_step, make_step});
-    reg.add("constant", "a constant learning rate", {epochs_param(100), max_steps_param()},
-            ScheduleSpec{parse_constant, make_constant});
+    reg.add_typed("step", "linear warm-up, then step decay at fractions of training",
+                  ScheduleSpec{step_options(), make_step});
+    reg.add_typed("constant", "a constant learning rate", ScheduleSpec{constant_options(), make_constant});
     return reg;
   }();
   return r;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/options_binding.h"
 #include "core/registry.h"
 
 namespace lrid {
@@ -40,8 +41,7 @@ struct ScheduleOptions {
 int64_t schedule_total_steps(const ScheduleOptions& options, int64_t steps_per_epoch);
 
 struct ScheduleSpec {
-  // The type's own parameters into `options` (the only place they are read).
-  std::function<void(const Params& params, ScheduleOptions& options)> parse;
+  OptionsBinding<ScheduleOptions> options;  // the type's parameters and defaults
   std::function<LrSchedule(const ScheduleOptions& options, double base_lr, int64_t steps_per_epoch)> make;
 };
 const Registry<ScheduleSpec>& schedule_registry();

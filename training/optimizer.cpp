@@ -62,30 +62,34 @@ std::unique_ptr<torch::optim::Optimizer> make_adam(const ParamGroups& groups, co
       o.weight_decay);
 }
 
-// The parameters both optimizers have; weight_decay is resolved by the config (the architecture's default).
-void parse_common(const Params& p, OptimizerOptions& o) {
-  o.lr = p.get_real("lr");
-  o.weight_decay = p.has("weight_decay") ? p.get_real("weight_decay") : 0.0;
-  o.reference_batch_size = p.get_int("reference_batch_size");
+// Coupled L2: absent from a user's file means the architecture's rate, which the config resolves.
+void add_weight_decay(OptionsBinding<OptimizerOptions>& b) {
+  b.optional("weight_decay", &OptimizerOptions::weight_decay).at_least(0)
+      .describe("coupled L2 rate; default: the architecture's (learning-rules.md §9.7)");
 }
 
-void parse_sgd(const Params& p, OptimizerOptions& o) {
-  parse_common(p, o);
-  o.momentum = p.get_real("momentum");
-  o.nesterov = p.get_bool("nesterov");
+OptionsBinding<OptimizerOptions> sgd_options() {
+  OptionsBinding<OptimizerOptions> b;
+  b.add("lr", &OptimizerOptions::lr).above(0).describe("learning rate");
+  b.add("momentum", &OptimizerOptions::momentum).at_least(0).below(1);
+  b.add("nesterov", &OptimizerOptions::nesterov);
+  add_weight_decay(b);
+  b.add("reference_batch_size", &OptimizerOptions::reference_batch_size).at_least(0)
+      .describe("if > 0, lr is scaled by batch_size / reference_batch_size");
+  return b;
 }
 
-void parse_adam(const Params& p, OptimizerOptions& o) {
-  parse_common(p, o);
-  o.beta1 = p.get_real("beta1");
-  o.beta2 = p.get_real("beta2");
-  o.eps = p.get_real("eps");
-}
-
-ParamSpec weight_decay_param() {
-  ParamSpec s = optional_param("weight_decay", ParamType::kReal);
-  s.at_least(0).describe("coupled L2 rate; default: the architecture's (learning-rules.md §9.7)");
-  return s;
+OptionsBinding<OptimizerOptions> adam_options() {
+  OptimizerOptions p;
+  p.lr = 1e-3;
+  OptionsBinding<OptimizerOptions> b(p);
+  b.add("lr", &OptimizerOptions::lr).above(0);
+  b.add("beta1", &OptimizerOptions::beta1).at_least(0).below(1);
+  b.add("beta2", &OptimizerOptions::beta2).at_least(0).below(1);
+  b.add("eps", &OptimizerOptions::eps).above(0);
+  add_weight_decay(b);
+  b.add("reference_batch_size", &OptimizerOptions::reference_batch_size).at_least(0);
+  return b;
 }
 
 }  // namespace
@@ -97,19 +101,8 @@ OptimizerOptions optimizer_options(const std::string& type, const Params& p) {
 const Registry<OptimizerSpec>& optimizer_registry() {
   static const Registry<OptimizerSpec> r = [] {
     Registry<OptimizerSpec> reg("optimizer");
-    reg.add("sgd", "SGD with momentum (PyTorch semantics, dampening 0)",
-            {real_param("lr", 0.1).above(0).describe("learning rate"),
-             real_param("momentum", 0.9).at_least(0).below(1),
-             bool_param("nesterov", false),
-             weight_decay_param(),
-             int_param("reference_batch_size", 0).at_least(0)
-                 .describe("if > 0, lr is scaled by batch_size / reference_batch_size")},
-            OptimizerSpec{parse_sgd, make_sgd});
-    reg.add("adam", "Adam (PyTorch semantics, coupled L2)",
-            {real_param("lr", 1e-3).above(0), real_param("beta1", 0.9).at_least(0).below(1),
-             real_param("beta2", 0.999).at_least(0).below(1), real_param("eps", 1e-8).above(0),
-             weight_decay_param(), int_param("reference_batch_size", 0).at_least(0)},
-            OptimizerSpec{parse_adam, make_adam});
+    reg.add_typed("sgd", "SGD with momentum (PyTorch semantics, dampening 0)", OptimizerSpec{sgd_options(), make_sgd});
+    reg.add_typed("adam", "Adam (PyTorch semantics, coupled L2)", OptimizerSpec{adam_options(), make_adam});
     return reg;
   }();
   return r;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/options_binding.h"
 #include "core/registry.h"
 
 namespace lrid {
@@ -35,8 +36,7 @@ struct OptimizerOptions {
 };
 
 struct OptimizerSpec {
-  // The type's parameters into `options` (the only place they are read).
-  std::function<void(const Params& params, OptimizerOptions& options)> parse;
+  OptionsBinding<OptimizerOptions> options;  // the type's parameters and defaults
   std::function<std::unique_ptr<torch::optim::Optimizer>(const ParamGroups& groups, const OptimizerOptions& options,
                                                          double lr)>
       make;

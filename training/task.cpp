@@ -42,33 +42,30 @@ class SimclrTask : public Task {
   ViewOptions views_;
 };
 
-Schema simclr_schema() {
-  return {
-      real_param("temperature", 0.1).above(0).describe("NT-Xent temperature τ"),
-      int_param("projection_dim", 128).at_least(1).describe("output size of head_contrastive/nl_1"),
-      real_param("weight_decay", 1e-6).at_least(0)
-          .describe("coupled L2 of the whole network (unless optimizer.parameters.weight_decay is set)"),
-      real_param("crop_scale_min", 0.08).above(0).at_most(1).describe("random resized crop: smallest area fraction"),
-      bool_param("hflip", true).describe("random horizontal flips"),
-      real_param("color_jitter_prob", 0.8).at_least(0).at_most(1),
-      real_param("color_jitter_strength", 1.0).at_least(0)
-          .describe("s: brightness/contrast/saturation 0.8 s, hue 0.2 s (hue/saturation on RGB only)"),
-      real_param("grayscale_prob", 0.2).at_least(0).at_most(1).describe("RGB only"),
-      real_param("blur_prob", 0.5).at_least(0).at_most(1).describe("Gaussian blur, sigma U[0.1, 2]"),
+OptionsBinding<TaskOptions> simclr_options() {
+  using O = TaskOptions;
+  O p;
+  p.projection_dim = 128;
+  p.weight_decay = 1e-6;
+  p.views.enabled = true;
+  OptionsBinding<O> b(p);
+  auto view = [](auto ViewOptions::*f) {
+    using T = std::remove_reference_t<decltype(std::declval<ViewOptions&>().*f)>;
+    return OptionsBinding<O>::Access<T>([f](O& o) -> T& { return o.views.*f; });
   };
-}
-
-void parse_simclr(const Params& p, TaskOptions& o) {
-  o.temperature = p.get_real("temperature");
-  o.projection_dim = p.get_int("projection_dim");
-  o.weight_decay = p.get_real("weight_decay");
-  o.views.enabled = true;
-  o.views.crop_scale_min = p.get_real("crop_scale_min");
-  o.views.hflip = p.get_bool("hflip");
-  o.views.jitter_prob = p.get_real("color_jitter_prob");
-  o.views.jitter_strength = p.get_real("color_jitter_strength");
-  o.views.grayscale_prob = p.get_real("grayscale_prob");
-  o.views.blur_prob = p.get_real("blur_prob");
+  b.add("temperature", &O::temperature).above(0).describe("NT-Xent temperature τ");
+  b.add("projection_dim", &O::projection_dim).at_least(1).describe("output size of head_contrastive/nl_1");
+  b.add("weight_decay", &O::weight_decay).at_least(0)
+      .describe("coupled L2 of the whole network (unless optimizer.parameters.weight_decay is set)");
+  b.add("crop_scale_min", view(&ViewOptions::crop_scale_min)).above(0).at_most(1)
+      .describe("random resized crop: smallest area fraction");
+  b.add("hflip", view(&ViewOptions::hflip)).describe("random horizontal flips");
+  b.add("color_jitter_prob", view(&ViewOptions::jitter_prob)).at_least(0).at_most(1);
+  b.add("color_jitter_strength", view(&ViewOptions::jitter_strength)).at_least(0)
+      .describe("s: brightness/contrast/saturation 0.8 s, hue 0.2 s (hue/saturation on RGB only)");
+  b.add("grayscale_prob", view(&ViewOptions::grayscale_prob)).at_least(0).at_most(1).describe("RGB only");
+  b.add("blur_prob", view(&ViewOptions::blur_prob)).at_least(0).at_most(1).describe("Gaussian blur, sigma U[0.1, 2]");
+  return b;
 }
 
 }  // namespace
@@ -96,12 +93,13 @@ NtXent nt_xent(const torch::Tensor& z, double temperature) {
 const Registry<TaskSpec>& task_registry() {
   static const Registry<TaskSpec> r = [] {
     Registry<TaskSpec> reg("task");
-    reg.add("supervised", "classification with softmax cross-entropy", {},
-            TaskSpec{[](const Params&, TaskOptions&) {},
-                     [](const TaskOptions&) -> std::unique_ptr<Task> { return std::make_unique<SupervisedTask>(); }});
-    reg.add("simclr", "SimCLR: two augmented views per image, projection head, NT-Xent loss", simclr_schema(),
-            TaskSpec{parse_simclr,
-                     [](const TaskOptions& o) -> std::unique_ptr<Task> { return std::make_unique<SimclrTask>(o); }});
+    reg.add_typed("supervised", "classification with softmax cross-entropy",
+                  TaskSpec{OptionsBinding<TaskOptions>(), [](const TaskOptions&) -> std::unique_ptr<Task> {
+                             return std::make_unique<SupervisedTask>();
+                           }});
+    reg.add_typed("simclr", "SimCLR: two augmented views per image, projection head, NT-Xent loss",
+                  TaskSpec{simclr_options(),
+                           [](const TaskOptions& o) -> std::unique_ptr<Task> { return std::make_unique<SimclrTask>(o); }});
     return reg;
   }();
   return r;

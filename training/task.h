@@ -11,6 +11,7 @@
 
 #include "images/contrastive_views.h"
 #include "images/data_loader.h"
+#include "core/options_binding.h"
 #include "core/registry.h"
 
 namespace lrid {
@@ -47,8 +48,7 @@ struct TaskOptions {
 };
 
 struct TaskSpec {
-  // The type's parameters into `options` (the only place they are read).
-  std::function<void(const Params& params, TaskOptions& options)> parse;
+  OptionsBinding<TaskOptions> options;  // the type's parameters and defaults
   std::function<std::unique_ptr<Task>(const TaskOptions& options)> make;
 };
 const Registry<TaskSpec>& task_registry();

@@ -5,22 +5,6 @@
 
 namespace lrid {
 
-RunOptions run_options(const Params& p) {
-  RunOptions o;
-  o.batch_size = p.get_int("batch_size");
-  o.eval_batch_size = p.get_int("eval_batch_size");
-  o.model_seed = p.get_int("model_seed");
-  o.data_seed = p.get_int("data_seed");
-  o.device = p.get_string("device");
-  o.threads = p.get_int("threads");
-  o.eval_every = p.get_real("eval_every");
-  o.checkpoint_every = p.get_real("checkpoint_every");
-  o.keep_checkpoints = p.get_int("keep_checkpoints");
-  o.log_every = p.get_int("log_every");
-  o.name = p.get_string("name");
-  return o;
-}
-
 TrainingOptions training_options(const Config& c) {
   TrainingOptions o;
   o.data = data_options(c.data.type, c.data.params);

@@ -13,21 +13,10 @@
 #include "training/data_registry.h"
 #include "training/lr_schedule.h"
 #include "training/optimizer.h"
+#include "training/run_options.h"
 #include "training/task.h"
 
 namespace lrid {
-
-// The `run` section.
-struct RunOptions {
-  int64_t batch_size = 128, eval_batch_size = 500;
-  int64_t model_seed = 0, data_seed = 0;  // as resolved (drawn seeds written in)
-  std::string device = "auto";            // auto | cpu | cuda
-  int64_t threads = 0;                    // intra-op CPU threads; 0: all cores
-  double eval_every = 1.0, checkpoint_every = 1.0;  // epochs; 0: at the end only
-  int64_t keep_checkpoints = 2, log_every = 50;
-  std::string name;
-};
-RunOptions run_options(const Params& params);
 
 struct TrainingOptions {
   DataOptions data;

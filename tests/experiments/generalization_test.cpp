@@ -37,11 +37,11 @@ TEST(Generalization, SharedSignaturesTransferFlippedOnesDoNot) {
 }
 
 TEST(Generalization, Options) {
-  const GeneralizationOptions d = generalization_options(experiment_params("generalization", "{}"));
+  const GeneralizationOptions d = generalization_binding().parse(experiment_params("generalization", "{}"));
   EXPECT_EQ(d.classifier, GeneralizationOptions{}.classifier);
   EXPECT_EQ(d.by, (std::vector<std::string>{"architecture", "task", "batch_size", "model_seed"}));
   const GeneralizationOptions o =
-      generalization_options(experiment_params("generalization", "{classifier: svm, by: [dataset_seed]}"));
+      generalization_binding().parse(experiment_params("generalization", "{classifier: svm, by: [dataset_seed]}"));
   EXPECT_EQ(o.classifier, "svm");
   EXPECT_EQ(o.by, std::vector<std::string>{"dataset_seed"});
   test::expect_error<ConfigError>([] { experiment_params("generalization", "{by: [layer]}"); }, "layer");

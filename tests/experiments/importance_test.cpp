@@ -39,8 +39,8 @@ TEST(Importance, TheInformativeStatisticRanksFirst) {
 }
 
 TEST(Importance, TheForestIsTheDocumentedDefault) {
-  EXPECT_TRUE(importance_schema().empty());  // nothing to configure beyond the common keys
-  EXPECT_EQ(importance_options(Params{}).classifier, ImportanceOptions{}.classifier);
+  EXPECT_TRUE(importance_binding().schema().empty());  // nothing to configure beyond the common keys
+  EXPECT_EQ(importance_binding().parse(Params{}).classifier, ImportanceOptions{}.classifier);
   EXPECT_EQ(classifier_spec(ImportanceOptions{}.classifier).label, "Random forest");
 }
 

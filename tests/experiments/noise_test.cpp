@@ -50,11 +50,11 @@ TEST(Noise, StatisticNoiseLowersAccuracyAndRecordedConditionsAreClassifiedApart)
 }
 
 TEST(Noise, Options) {
-  const NoiseOptions d = noise_options(experiment_params("noise", "{}"));
+  const NoiseOptions d = noise_binding().parse(experiment_params("noise", "{}"));
   EXPECT_EQ(d.classifier, NoiseOptions{}.classifier);
   EXPECT_EQ(d.variances, (std::vector<double>{0, 0.5, 1, 5, 10}));
   EXPECT_TRUE(d.recorded);
-  const NoiseOptions o = noise_options(experiment_params("noise", "{classifier: conv1d, variances: [2], recorded: false}"));
+  const NoiseOptions o = noise_binding().parse(experiment_params("noise", "{classifier: conv1d, variances: [2], recorded: false}"));
   EXPECT_EQ(o.classifier, "conv1d");
   EXPECT_EQ(o.variances, std::vector<double>{2});
   EXPECT_FALSE(o.recorded);

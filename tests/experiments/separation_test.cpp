@@ -50,12 +50,12 @@ TEST(Separation, InformativeMeasureSeparatesOthersStayAtChance) {
 }
 
 TEST(Separation, OptionsAndTheirDocumentedDefaults) {
-  const SeparationOptions d = separation_options(experiment_params("separation", "{}"));
+  const SeparationOptions d = separation_binding().parse(experiment_params("separation", "{}"));
   EXPECT_EQ(d.classifiers, (std::vector<std::string>{"rf", "svm", "conv1d"}));
   // The confusion panels follow the reproduction report's Figure 1; the report's best classifier is the forest.
   EXPECT_EQ(d.confusion_order, (std::vector<std::string>{"conv1d", "rf", "svm"}));
   EXPECT_EQ(classifier_spec(d.best_classifier).label, "Random forest");
-  EXPECT_EQ(separation_options(experiment_params("separation", "{classifiers: [svm]}")).classifiers,
+  EXPECT_EQ(separation_binding().parse(experiment_params("separation", "{classifiers: [svm]}")).classifiers,
             std::vector<std::string>{"svm"});
   test::expect_error<ConfigError>([] { experiment_params("separation", "{classifiers: [knn]}"); }, "knn");
 }

@@ -50,13 +50,13 @@ TEST(Subsampling, SparseSchedulesBeatDenseOnesWhenTheSignalIsLate) {
 }
 
 TEST(Subsampling, Options) {
-  const SubsamplingOptions d = subsampling_options(experiment_params("subsampling", "{}"));
+  const SubsamplingOptions d = subsampling_binding().parse(experiment_params("subsampling", "{}"));
   EXPECT_EQ(classifier_spec(d.classifier).label, "Random forest");  // the report's reference
   EXPECT_EQ(d.schemes, (std::vector<std::string>{"dense", "intermediate", "sparse"}));
   EXPECT_EQ(d.repeats, 5);
   EXPECT_EQ(d.dense_k, (std::vector<int64_t>{1, 2, 3, 4, 5, 7, 10, 14, 21}));
   EXPECT_FALSE(d.window);
-  const SubsamplingOptions o = subsampling_options(
+  const SubsamplingOptions o = subsampling_binding().parse(
       experiment_params("subsampling", "{classifier: svm, schemes: [sparse], repeats: 2, dense_k: [3], window: true}"));
   EXPECT_EQ(o.classifier, "svm");
   EXPECT_EQ(o.schemes, std::vector<std::string>{"sparse"});
