@@ -218,10 +218,11 @@ double ForestTreeBuilder::gini(const double* counts, double w) const {
   return 1.0 - sq / (w * w);
 }
 
+// The split search, fit's hot loop: gather_keys and the two scans are inlined into
+// evaluate_feature (one loop nest, as before they were separate functions) so that
+// the node's values stay in registers.
+
 // keys_[0, n_node) = (rank << 32 | sample) of the node's samples for feature f, with their rank range.
-// gather_keys and the two scans are inlined into evaluate_feature, one loop nest as
-// before they were split into functions, so that the node's values stay in
-// registers: it is the hot loop of fit.
 [[gnu::always_inline]] inline void ForestTreeBuilder::gather_keys(int32_t f, int32_t start, int32_t n_node,
                                                                   uint32_t& rmin, uint32_t& rmax) {
   const uint32_t* rank = data_.rank.data() + static_cast<int64_t>(f) * data_.n;
