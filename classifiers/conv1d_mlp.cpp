@@ -7,8 +7,8 @@
 #include <torch/torch.h>
 
 #include <cmath>
-#include <cstring>
 
+#include "classifiers/archive_io.h"
 #include "core/errors.h"
 #include "core/seeding.h"
 
@@ -52,12 +52,9 @@ Conv1dPooling parse_conv1d_pooling(const std::string& name) {
 
 // ---------------------------------------------------------------- options
 
-void Conv1dMlpOptions::validate(int64_t T) const {
-  if (T < 1) throw ConfigError(fmt::format("conv1d_mlp: trajectories need >= 1 time point, got {}", T));
+void Conv1dMlpOptions::validate() const {
   if (filters < 1) throw ConfigError(fmt::format("conv1d_mlp: filters must be >= 1, got {}", filters));
   if (kernel < 1) throw ConfigError(fmt::format("conv1d_mlp: kernel must be >= 1, got {}", kernel));
-  if (kernel > T)
-    throw ConfigError(fmt::format("conv1d_mlp: kernel {} exceeds the {} time points", kernel, T));
   if (stride < 1) throw ConfigError(fmt::format("conv1d_mlp: stride must be >= 1, got {}", stride));
   parse_conv1d_pooling(pooling);
   if (!(std::isfinite(lr) && lr > 0.0))
@@ -66,6 +63,13 @@ void Conv1dMlpOptions::validate(int64_t T) const {
     throw ConfigError(fmt::format("conv1d_mlp: weight_decay must be finite and >= 0, got {}", weight_decay));
   if (batch_size < 1) throw ConfigError(fmt::format("conv1d_mlp: batch_size must be >= 1, got {}", batch_size));
   if (epochs < 0) throw ConfigError(fmt::format("conv1d_mlp: epochs must be >= 0, got {}", epochs));
+}
+
+void Conv1dMlpOptions::validate(int64_t T) const {
+  if (T < 1) throw ConfigError(fmt::format("conv1d_mlp: trajectories need >= 1 time point, got {}", T));
+  validate();
+  if (kernel > T)
+    throw ConfigError(fmt::format("conv1d_mlp: kernel {} exceeds the {} time points", kernel, T));
 }
 
 int64_t Conv1dMlpOptions::output_length(int64_t T) const { return (T - kernel) / stride + 1; }
@@ -220,8 +224,6 @@ torch::Tensor Conv1dMlp::predict(const torch::Tensor& x) const { return predict_
 
 void Conv1dMlp::save(torch::serialize::OutputArchive& archive) const {
   TORCH_CHECK(fitted(), "Conv1dMlp::save: the classifier is not fitted");
-  int64_t seed_bits = 0;
-  std::memcpy(&seed_bits, &options_.seed, sizeof seed_bits);
   archive.write("conv1d_mlp_version", c10::IValue(kArchiveVersion));
   archive.write("filters", c10::IValue(options_.filters));
   archive.write("kernel", c10::IValue(options_.kernel));
@@ -231,7 +233,7 @@ void Conv1dMlp::save(torch::serialize::OutputArchive& archive) const {
   archive.write("weight_decay", c10::IValue(options_.weight_decay));
   archive.write("batch_size", c10::IValue(options_.batch_size));
   archive.write("epochs", c10::IValue(options_.epochs));
-  archive.write("seed", c10::IValue(seed_bits));
+  archive.write("seed", c10::IValue(seed_to_bits(options_.seed)));
   archive.write("time_points", c10::IValue(net_->time_points()));
   archive.write("channels", c10::IValue(net_->channels()));
   archive.write("num_classes", c10::IValue(net_->num_classes()));
@@ -255,8 +257,7 @@ void Conv1dMlp::load(torch::serialize::InputArchive& archive) {
   o.weight_decay = read_double(archive, "weight_decay");
   o.batch_size = read_int(archive, "batch_size");
   o.epochs = read_int(archive, "epochs");
-  const int64_t seed_bits = read_int(archive, "seed");
-  std::memcpy(&o.seed, &seed_bits, sizeof seed_bits);
+  o.seed = seed_from_bits(read_int(archive, "seed"));
   const int64_t T = read_int(archive, "time_points"), C = read_int(archive, "channels"),
                 K = read_int(archive, "num_classes");
   options_ = o;

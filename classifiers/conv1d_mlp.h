@@ -50,8 +50,9 @@ struct Conv1dMlpOptions {
   int64_t epochs = 400;           // 0 only initialises the network
   uint64_t seed = 0;              // init and per-epoch shuffles
 
-  // Throws ConfigError (with the offending option) for any invalid value,
-  // including a kernel longer than the T time points of the data.
+  // Throws ConfigError (with the offending option) for any invalid value.
+  void validate() const;
+  // validate(), and also a kernel longer than the T time points of the data.
   void validate(int64_t T) const;
   // Output length of the convolution, floor((T - k) / s) + 1 (after validate(T)).
   int64_t output_length(int64_t T) const;

@@ -13,6 +13,10 @@ torch::Tensor continuous_block(const TrajectoryDataset& data, const std::vector<
   return x.transpose(1, 2).reshape({x.size(0), -1}).to(torch::kFloat64).contiguous();  // [N, M*T]
 }
 
+int64_t selected_time_points(const std::vector<int64_t>& times, int64_t time_points) {
+  return times.empty() ? time_points : static_cast<int64_t>(times.size());
+}
+
 torch::Tensor onehot_block(const TrajectoryDataset& data) {
   return data.x_cat.select(1, 0).to(torch::kFloat64).contiguous();
 }

@@ -18,6 +18,8 @@ namespace lrid {
 // `times` empty: every time point.
 torch::Tensor continuous_block(const TrajectoryDataset& data, const std::vector<int64_t>& columns,
                                const std::vector<int64_t>& times = {});
+// T': the number of time points selected (`times` empty: all `time_points` of the dataset).
+int64_t selected_time_points(const std::vector<int64_t>& times, int64_t time_points);
 // X_cat[:, 0, :] as float64 [N, 3].
 torch::Tensor onehot_block(const TrajectoryDataset& data);
 // "grp_id0..2" then "{obs}@t{t}" for the 2-D layout.

@@ -40,9 +40,13 @@ void apply_grid_overrides(GridAxes& axes, const std::map<std::string, std::vecto
   }
 }
 
+void check_grid_name(const std::string& grid) {
+  if (grid != "paper" && grid != "fast") throw ConfigError(fmt::format("--grid '{}': expected paper or fast", grid));
+}
+
 std::vector<GridConfig> classifier_grid(const std::string& classifier, const std::string& grid, int64_t time_points,
                                         const std::map<std::string, std::vector<std::string>>& overrides) {
-  if (grid != "paper" && grid != "fast") throw ConfigError(fmt::format("--grid '{}': expected paper or fast", grid));
+  check_grid_name(grid);
   return classifier_spec(classifier).grid(grid, time_points, overrides);
 }
 

@@ -22,6 +22,8 @@ std::vector<GridConfig> grid_product(const GridAxes& axes);
 void apply_grid_overrides(GridAxes& axes, const std::map<std::string, std::vector<std::string>>& overrides,
                           const std::string& classifier);
 
+// ConfigError "--grid '<name>': expected paper or fast" unless `grid` is one of those.
+void check_grid_name(const std::string& grid);
 // The grid of a registered classifier ("paper" or "fast") at `time_points`,
 // with `overrides` applied (classifier_registry()'s entry does the work).
 std::vector<GridConfig> classifier_grid(const std::string& classifier, const std::string& grid, int64_t time_points,

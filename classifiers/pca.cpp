@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "classifiers/archive_io.h"
 #include "core/errors.h"
 
 namespace lrid {
@@ -16,6 +17,12 @@ void check_x(const torch::Tensor& x, const char* what) {
   if (!torch::isfinite(x).all().item<bool>()) {
     throw DataError(fmt::format("pca: {} x contains NaN or infinite values", what));
   }
+}
+
+// A fitted model's tensor; c10::Error when the model is not fitted (the tensor is undefined).
+const torch::Tensor& fitted_pca_state(const torch::Tensor& t) {
+  TORCH_CHECK(t.defined(), "pca: the model is not fitted");
+  return t;
 }
 
 }  // namespace
@@ -51,35 +58,24 @@ torch::Tensor Pca::transform(const torch::Tensor& x) const {
   return torch::matmul(x - mean_, components_.t());  // [m, k]
 }
 
-torch::Tensor Pca::components() const {
-  TORCH_CHECK(fitted(), "pca: the model is not fitted");
-  return components_;
-}
+torch::Tensor Pca::components() const { return fitted_pca_state(components_); }
 
-torch::Tensor Pca::mean() const {
-  TORCH_CHECK(fitted(), "pca: the model is not fitted");
-  return mean_;
-}
+torch::Tensor Pca::mean() const { return fitted_pca_state(mean_); }
 
-torch::Tensor Pca::explained_variance() const {
-  TORCH_CHECK(fitted(), "pca: the model is not fitted");
-  return explained_variance_;
-}
+torch::Tensor Pca::explained_variance() const { return fitted_pca_state(explained_variance_); }
 
 void Pca::save(torch::serialize::OutputArchive& archive) const {
   TORCH_CHECK(fitted(), "pca: cannot save a model that is not fitted");
-  archive.write("n_components", torch::tensor(n_components_, torch::kInt64));
-  archive.write("mean", mean_);
-  archive.write("components", components_);
-  archive.write("explained_variance", explained_variance_);
+  write_tensors(archive, {{"n_components", torch::tensor(n_components_, torch::kInt64)},
+                          {"mean", mean_},
+                          {"components", components_},
+                          {"explained_variance", explained_variance_}});
 }
 
 void Pca::load(torch::serialize::InputArchive& archive) {
-  torch::Tensor k, mean, components, variance;
-  archive.read("n_components", k);
-  archive.read("mean", mean);
-  archive.read("components", components);
-  archive.read("explained_variance", variance);
+  const torch::Tensor k = read_tensor(archive, "n_components"), mean = read_tensor(archive, "mean");
+  const torch::Tensor components = read_tensor(archive, "components");
+  const torch::Tensor variance = read_tensor(archive, "explained_variance");
   const int64_t nk = k.item<int64_t>();
   if (nk < 1 || mean.dim() != 1 || components.dim() != 2 || components.size(0) != nk ||
       components.size(1) != mean.size(0) || variance.dim() != 1 || variance.size(0) != nk) {

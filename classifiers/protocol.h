@@ -3,7 +3,9 @@
 // optional statistic-level noise (§4.6, before normalisation), ten
 // category-balanced train/test splits, z-scoring with training statistics,
 // stratified 5-fold grid search on the training split, refit, test metrics.
-// Results go to a directory as JSON and tidy CSV (write_results).
+// run_protocol runs the stages select -> split (this file) -> search -> fit ->
+// score (model_selection.h), then aggregates over the splits. Results go to a
+// directory as JSON and tidy CSV (write_results, in protocol_files.cpp).
 #pragma once
 #include <torch/types.h>
 
@@ -14,6 +16,7 @@
 
 #include "classifiers/grid.h"
 #include "classifiers/metrics.h"
+#include "classifiers/splits.h"
 #include "trajectories/trajectory_dataset.h"
 
 namespace lrid {
@@ -34,6 +37,10 @@ struct ProtocolOptions {
   int64_t n_train = -1, n_test = -1;           // rows per rule in each split (-1: the §6.1 default)
   bool progress = true;
   std::string label;                // shown in progress output
+
+  // ConfigError naming the field: splits >= 1, folds >= 2, stat_noise_var >= 0,
+  // a registered classifier, grid paper or fast.
+  void validate() const;
 };
 
 struct SplitResult {
@@ -61,6 +68,7 @@ struct ProtocolResult {
   torch::Tensor feature_importance() const;       // mean over splits and trees [features] (rf)
 };
 
+// Validates the options, then runs every stage; the same options and data give the same result.
 ProtocolResult run_protocol(const TrajectoryDataset& data, const ProtocolOptions& options);
 
 // results.json (everything), metrics.csv (tidy: split,metric,class,value),
@@ -75,5 +83,32 @@ void write_results(const ProtocolResult& result, const TrajectoryDataset& data, 
 // Class ids from labels: the rules in the order adam, sgdm, ia (information),
 // fa (feedback), sa, aa, wm, kp (science.md §1), then any other label, sorted.
 std::vector<std::string> class_names_of(const std::vector<std::string>& labels);
+// The index of each label in `class_names` (every label must be there).
+std::vector<int64_t> class_ids(const std::vector<std::string>& labels, const std::vector<std::string>& class_names);
+
+// ---- Stages select and split.
+
+// The rows and features a protocol run classifies.
+struct ProtocolData {
+  std::vector<int64_t> keep;    // original dataset row of each kept row
+  std::vector<int64_t> labels;  // class id of each kept row
+  torch::Tensor y;              // int64 [N'] (labels)
+  torch::Tensor continuous;     // float64 [N', M·T'] observable-major (features.h), with any statistic noise
+  torch::Tensor onehot;         // float64 [N', 3]
+  int64_t time_points = 0;      // T'
+  int64_t num_classes = 0;
+};
+
+// Select: fills r's class names, observables, feature names, grid and dropped
+// rows. Rows with non-finite selected values fail (DataError) unless
+// o.drop_nonfinite drops them (§3.8); with o.stat_noise_var > 0, Gaussian noise
+// from generator mix_seed(o.seed, 0x5747) is added to the continuous block.
+ProtocolData select_protocol_data(const TrajectoryDataset& data, const ProtocolOptions& o, ProtocolResult& r);
+// Split: o.splits category-balanced splits of the kept rows (§6.1, seed o.seed),
+// o.train_pool / o.test_pool (original rows) mapped to kept rows.
+std::vector<Split> protocol_splits(const ProtocolData& p, const ProtocolOptions& o,
+                                   const std::vector<std::string>& class_names);
+// Accuracy over the splits (mean, s.e.m.) and the metrics of the split-averaged confusion matrix.
+void aggregate_splits(ProtocolResult& r);
 
 }  // namespace lrid

@@ -13,6 +13,9 @@
 // Trees are flat arrays; they are built in parallel with std::thread, each
 // tree from its own generator seeded with mix_seed(seed, tree index), so a
 // forest depends on the seed only, never on n_jobs.
+//
+// Files: random_forest.cpp (options, fit, prediction, importances),
+// random_forest_builder.h/.cpp (growing one tree), random_forest_archive.cpp (save/load).
 #pragma once
 #include <torch/torch.h>
 

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <type_traits>
+
 #include "classifiers/conv1d_mlp.h"
 #include "classifiers/features.h"
 #include "classifiers/linear_svm.h"
@@ -15,22 +17,23 @@
 namespace lrid {
 namespace {
 
-int64_t int_of(const GridConfig& c, const std::string& key) {
+// The value of `key` in the configuration as an integer (T = int64_t) or a real
+// (T = double); ConfigError "key=value: expected an integer / a number" otherwise.
+template <class T>
+T config_number(const GridConfig& c, const std::string& key) {
   const std::string v = config_value(c, key);
   try {
-    return std::stoll(v);
+    if constexpr (std::is_integral_v<T>) {
+      return std::stoll(v);
+    } else {
+      return std::stod(v);
+    }
   } catch (const std::exception&) {
-    throw ConfigError(fmt::format("{}={}: expected an integer", key, v));
+    throw ConfigError(fmt::format("{}={}: expected {}", key, v, std::is_integral_v<T> ? "an integer" : "a number"));
   }
 }
-double real_of(const GridConfig& c, const std::string& key) {
-  const std::string v = config_value(c, key);
-  try {
-    return std::stod(v);
-  } catch (const std::exception&) {
-    throw ConfigError(fmt::format("{}={}: expected a number", key, v));
-  }
-}
+int64_t int_of(const GridConfig& c, const std::string& key) { return config_number<int64_t>(c, key); }
+double real_of(const GridConfig& c, const std::string& key) { return config_number<double>(c, key); }
 
 class ForestModel : public TrajectoryModel {
  public:

@@ -6,17 +6,17 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-#include <yaml-cpp/yaml.h>
 
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
-#include <sstream>
 #include <tuple>
 #include <vector>
 
+#include "classifiers/archive_round_trip.h"
+#include "classifiers/golden_json.h"
 #include "core/errors.h"
-#include "test_paths.h"
+#include "test_util.h"
 
 namespace lrid {
 namespace {
@@ -30,17 +30,12 @@ Conv1dMlpOptions opts(int64_t filters, int64_t kernel, int64_t stride, const std
   return o;
 }
 
-torch::Tensor vec(const YAML::Node& n, std::vector<int64_t> shape) {
-  std::vector<double> v;
-  for (const auto& e : n) v.push_back(e.as<double>());
-  return torch::tensor(v, torch::kFloat64).reshape(shape).to(torch::kFloat32);
+// A flat golden list as a float32 tensor of `shape`.
+torch::Tensor vec(const Json& n, std::vector<int64_t> shape) {
+  return test::golden_tensor(n).reshape(shape).to(torch::kFloat32);
 }
 
-std::vector<int64_t> shape_of(const YAML::Node& n) {
-  std::vector<int64_t> s;
-  for (const auto& e : n) s.push_back(e.as<int64_t>());
-  return s;
-}
+std::vector<int64_t> shape_of(const Json& n) { return n.get<std::vector<int64_t>>(); }
 
 // Three classes that differ only by a temporal pattern of observable 0 (rising
 // ramp, falling ramp, central bump; all of mean 0 over time), plus a noise
@@ -184,17 +179,17 @@ TEST(Conv1dMlpLoss, EqualsCrossEntropyPlusHalfWdSumOfSquares) {
 }
 
 TEST(Conv1dMlpGolden, OneAdamStepMatchesPyTorch) {
-  YAML::Node g = YAML::LoadFile(std::string(LRID_SOURCE_DIR) + "/tests/golden/conv1d_step.json");
-  const int64_t B = g["B"].as<int64_t>(), T = g["T"].as<int64_t>(), C = g["C"].as<int64_t>();
-  const int64_t K = g["num_classes"].as<int64_t>();
+  const Json g = test::golden_file("conv1d_step.json");
+  const int64_t B = g["B"].get<int64_t>(), T = g["T"].get<int64_t>(), C = g["C"].get<int64_t>();
+  const int64_t K = g["num_classes"].get<int64_t>();
   const std::vector<std::string> names{"conv_weight", "conv_bias", "fc_weight", "fc_bias"};
   ASSERT_EQ(g["cases"].size(), 3u);
   for (const auto& c : g["cases"]) {
-    const std::string name = c["name"].as<std::string>();
-    Conv1dMlpOptions o = opts(g["filters"].as<int64_t>(), c["kernel"].as<int64_t>(), c["stride"].as<int64_t>(),
-                              c["pooling"].as<std::string>());
-    o.lr = g["lr"].as<double>();
-    o.weight_decay = g["weight_decay"].as<double>();
+    const std::string name = c["name"].get<std::string>();
+    Conv1dMlpOptions o = opts(g["filters"].get<int64_t>(), c["kernel"].get<int64_t>(), c["stride"].get<int64_t>(),
+                              c["pooling"].get<std::string>());
+    o.lr = g["lr"].get<double>();
+    o.weight_decay = g["weight_decay"].get<double>();
     Conv1dMlp clf(o);
     clf.initialize(T, C, K);
     auto& net = clf.net();
@@ -204,12 +199,10 @@ TEST(Conv1dMlpGolden, OneAdamStepMatchesPyTorch) {
       for (std::size_t i = 0; i < 4; ++i) params[i].copy_(vec(c["init"][names[i]], shape_of(c["shapes"][names[i]])));
     }
     torch::Tensor x = vec(c["x"], {B, T, C});
-    std::vector<int64_t> yv;
-    for (const auto& e : c["y"]) yv.push_back(e.as<int64_t>());
-    torch::Tensor y = torch::tensor(yv, torch::kInt64);
+    torch::Tensor y = test::golden_tensor(c["y"], torch::kInt64);
     EXPECT_TRUE(torch::allclose(net->forward(x), vec(c["logits"], {B, K}), 1e-6, 1e-6)) << name;
     const double loss = clf.train_step(x, y);
-    EXPECT_NEAR(loss, c["loss"].as<double>(), 1e-6) << name;
+    EXPECT_NEAR(loss, c["loss"].get<double>(), 1e-6) << name;
     for (std::size_t i = 0; i < 4; ++i) {
       const auto shape = shape_of(c["shapes"][names[i]]);
       EXPECT_TRUE(torch::allclose(params[i].grad(), vec(c["grad"][names[i]], shape), 1e-5, 1e-6))
@@ -309,15 +302,20 @@ TEST(Conv1dMlpValidate, RejectsBadOptionsAndData) {
   bad([](Conv1dMlpOptions& o) { o.epochs = -1; });
   EXPECT_THROW(Conv1dMlp(ok).fit(x, y, 1), ConfigError);
   EXPECT_THROW(ok.validate(0), ConfigError);
+  // validate() checks every option but the kernel against T; validate(T) adds that.
+  Conv1dMlpOptions long_kernel = opts(1, 22, 1, "none");
+  long_kernel.validate();
+  test::expect_error<ConfigError>([&] { long_kernel.validate(21); }, "kernel 22 exceeds the 21 time points");
+  Conv1dMlpOptions bad_stride = opts(1, 2, 0, "none");
+  test::expect_error<ConfigError>([&] { bad_stride.validate(); }, "stride must be >= 1");
+  bad_stride.stride = 1;
+  bad_stride.pooling = "sum";
+  test::expect_error<ConfigError>([&] { bad_stride.validate(); }, "pooling");
   EXPECT_NO_THROW(opts(1, 21, 5, "none").validate(21));
-  try {
-    Conv1dMlpOptions o = ok;
-    o.batch_size = 1024;
-    Conv1dMlp(o).fit(x, y, 3);
-    FAIL() << "no throw";
-  } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("batch_size 1024 exceeds the 30 training rows"), std::string::npos) << e.what();
-  }
+  Conv1dMlpOptions big_batch = ok;
+  big_batch.batch_size = 1024;
+  test::expect_error<ConfigError>([&] { Conv1dMlp(big_batch).fit(x, y, 3); },
+                                  "batch_size 1024 exceeds the 30 training rows");
   torch::Tensor xn = x.clone();
   xn[3][4][2] = std::nanf("");
   EXPECT_THROW(Conv1dMlp(ok).fit(xn, y, 3), DataError);
@@ -339,16 +337,8 @@ TEST(Conv1dMlpSerialize, SaveLoadRoundTrip) {
   o.seed = 0xfedcba9876543210ULL;  // above INT64_MAX: stored bit-exactly
   Conv1dMlp clf(o);
   clf.fit(x, y, 3);
-  std::stringstream buf;
-  {
-    torch::serialize::OutputArchive out;
-    clf.save(out);
-    out.save_to(buf);
-  }
-  torch::serialize::InputArchive in;
-  in.load_from(buf);
   Conv1dMlp back;
-  back.load(in);
+  test::save_and_load(clf, back);
   ASSERT_TRUE(back.fitted());
   EXPECT_TRUE(torch::equal(back.predict_proba(x), clf.predict_proba(x)));
   const auto& b = back.options();

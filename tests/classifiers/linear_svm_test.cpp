@@ -6,16 +6,16 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-#include <yaml-cpp/yaml.h>
 
-#include <fstream>
 #include <iostream>
 #include <limits>
-#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "classifiers/archive_round_trip.h"
+#include "classifiers/golden_json.h"
+#include "classifiers/number_tables.h"
 #include "core/errors.h"
 #include "test_paths.h"
 #include "test_util.h"
@@ -23,68 +23,22 @@
 namespace lrid {
 namespace {
 
-const std::string kGolden = std::string(LRID_SOURCE_DIR) + "/tests/golden/svm/";
+using Table = number_tables::LabelledTable;
 
-struct Table {
-  torch::Tensor x;  // float64 [n, d]
-  torch::Tensor y;  // int64 [n]
-};
-
+// A golden table of tests/golden/svm/: rows "label,f0,f1,...".
 Table read_table(const std::string& name) {
-  std::ifstream in(kGolden + name + ".csv");
-  EXPECT_TRUE(in.good()) << name;
-  std::vector<double> values;
-  std::vector<int64_t> labels;
-  std::string line;
-  int64_t d = -1;
-  while (std::getline(in, line)) {
-    std::stringstream row(line);
-    std::string cell;
-    std::getline(row, cell, ',');
-    labels.push_back(std::stoll(cell));
-    int64_t cols = 0;
-    while (std::getline(row, cell, ',')) {
-      values.push_back(std::stod(cell));
-      ++cols;
-    }
-    if (d < 0) d = cols;
-    EXPECT_EQ(cols, d);
-  }
-  const auto n = static_cast<int64_t>(labels.size());
-  return {torch::tensor(values, torch::kFloat64).reshape({n, d}), torch::tensor(labels, torch::kInt64)};
-}
-
-torch::Tensor matrix(const YAML::Node& node) {
-  std::vector<double> v;
-  int64_t rows = 0;
-  for (const auto& r : node) {
-    for (const auto& e : r) v.push_back(e.as<double>());
-    ++rows;
-  }
-  return torch::tensor(v, torch::kFloat64).reshape({rows, -1});
-}
-
-torch::Tensor vector_f64(const YAML::Node& node) {
-  std::vector<double> v;
-  for (const auto& e : node) v.push_back(e.as<double>());
-  return torch::tensor(v, torch::kFloat64);
-}
-
-torch::Tensor vector_i64(const YAML::Node& node) {
-  std::vector<int64_t> v;
-  for (const auto& e : node) v.push_back(e.as<int64_t>());
-  return torch::tensor(v, torch::kInt64);
+  return number_tables::read_labelled_table(std::string(LRID_SOURCE_DIR) + "/tests/golden/svm/" + name + ".csv");
 }
 
 // Mean test accuracy over the ten golden splits, z-scored as the protocol does:
 // training split's mean and population std floored at 1e-5.
-double mean_accuracy(const Table& t, const YAML::Node& splits, double C, std::vector<double>* per_split) {
+double mean_accuracy(const Table& t, const Json& splits, double C, std::vector<double>* per_split) {
   const int64_t n = t.x.size(0);
   double total = 0.0;
   int count = 0;
   for (const auto& rows : splits) {
     torch::Tensor is_test = torch::zeros({n}, torch::kBool);
-    is_test.index_put_({vector_i64(rows)}, true);
+    is_test.index_put_({test::golden_tensor(rows, torch::kInt64)}, true);
     torch::Tensor tr = torch::nonzero(is_test.logical_not()).squeeze(1), te = torch::nonzero(is_test).squeeze(1);
     torch::Tensor xtr = t.x.index_select(0, tr), xte = t.x.index_select(0, te);
     torch::Tensor mean = xtr.mean(0), std = xtr.std(0, /*unbiased=*/false).clamp_min(1e-5);
@@ -101,14 +55,14 @@ double mean_accuracy(const Table& t, const YAML::Node& splits, double C, std::ve
 }
 
 void check_parity(const std::string& name) {
-  const YAML::Node golden = YAML::LoadFile(kGolden + "splits.json")[name];
+  const Json golden = test::golden_file("svm/splits.json").at(name);
   const Table t = read_table(name);
-  ASSERT_EQ(golden["num_classes"].as<int64_t>(), t.y.max().item<int64_t>() + 1);
-  for (const auto& kv : golden["accuracy"]) {
-    const double C = std::stod(kv.first.as<std::string>());
+  ASSERT_EQ(golden.at("num_classes").get<int64_t>(), t.y.max().item<int64_t>() + 1);
+  for (const auto& kv : golden.at("accuracy").items()) {
+    const double C = std::stod(kv.key());
     std::vector<double> ours;
-    const double mine = mean_accuracy(t, golden["test_rows"], C, &ours);
-    const double ref = vector_f64(kv.second).mean().item<double>();
+    const double mine = mean_accuracy(t, golden.at("test_rows"), C, &ours);
+    const double ref = test::golden_tensor(kv.value()).mean().item<double>();
     std::cout << "[ parity ] " << name << " C=" << C << ": lrid " << 100 * mine << "%, sklearn " << 100 * ref
               << "% (diff " << 100 * (mine - ref) << " points)\n";
     EXPECT_NEAR(mine, ref, 0.01) << name << " C=" << C;
@@ -123,8 +77,9 @@ TEST(LinearSvmParity, BreastCancerMeanAccuracyWithinOnePointOfSklearn) { check_p
 // decision values (sklearn's own default-vs-tight gap is of that size); at a tight
 // tol both solvers reach the same optimum.
 void check_small(const std::string& which) {
-  const YAML::Node c = YAML::LoadFile(kGolden + "small.json")[which];
-  const torch::Tensor x = matrix(c["x"]), y = vector_i64(c["y"]), xq = matrix(c["x_query"]);
+  const Json c = test::golden_file("svm/small.json").at(which);
+  const torch::Tensor x = test::golden_tensor(c["x"]), y = test::golden_tensor(c["y"], torch::kInt64);
+  const torch::Tensor xq = test::golden_tensor(c["x_query"]);
   const int64_t k = y.max().item<int64_t>() + 1;
   for (const auto& [tag, tol, atol] : {std::tuple<std::string, double, double>{"default", 1e-4, 1e-2},
                                        std::tuple<std::string, double, double>{"tight", 1e-12, 1e-6}}) {
@@ -133,15 +88,15 @@ void check_small(const std::string& which) {
     LinearSvm svm(o);
     svm.fit(x, y, k);
     // sklearn's decision values: [m, k], or [m] for two classes.
-    const torch::Tensor ref = k == 2 ? vector_f64(c["tight"]["decision"]) : matrix(c["tight"]["decision"]);
+    const torch::Tensor ref = test::golden_tensor(c["tight"]["decision"]);
     const torch::Tensor dec = svm.decision_function(xq);
     const torch::Tensor ref_full = k == 2 ? torch::cat({-ref.view({-1, 1}), ref.view({-1, 1})}, 1) : ref;
     std::cout << "[ golden ] " << which << " tol=" << tol << ": max |decision - sklearn optimum| = "
               << (dec - ref_full).abs().max().item<double>() << "\n";
     EXPECT_TRUE(torch::allclose(dec, ref_full, 0.0, atol)) << which << " tol=" << tol << " max diff "
                                                            << (dec - ref_full).abs().max().item<double>();
-    EXPECT_TRUE(torch::allclose(svm.coef(), matrix(c["tight"]["coef"]), 0.0, atol)) << which << " " << tag;
-    EXPECT_TRUE(torch::allclose(svm.intercept(), vector_f64(c["tight"]["intercept"]), 0.0, atol)) << which << " " << tag;
+    EXPECT_TRUE(torch::allclose(svm.coef(), test::golden_tensor(c["tight"]["coef"]), 0.0, atol)) << which << " " << tag;
+    EXPECT_TRUE(torch::allclose(svm.intercept(), test::golden_tensor(c["tight"]["intercept"]), 0.0, atol)) << which << " " << tag;
     EXPECT_TRUE(svm.predict(xq).equal(ref_full.argmax(1))) << which << " " << tag;
   }
 }
@@ -150,12 +105,13 @@ TEST(LinearSvmGolden, MulticlassDecisionValuesMatchSklearn) { check_small("multi
 
 TEST(LinearSvmGolden, BinaryHasOneDecisionValueAndMatchesSklearn) {
   check_small("binary");
-  const YAML::Node c = YAML::LoadFile(kGolden + "small.json")["binary"];
+  const Json c = test::golden_file("svm/small.json").at("binary");
+  const torch::Tensor x = test::golden_tensor(c["x"]);
   LinearSvm svm;
-  svm.fit(matrix(c["x"]), vector_i64(c["y"]), 2);
-  EXPECT_EQ(svm.coef().sizes(), (std::vector<int64_t>{1, matrix(c["x"]).size(1)}));
+  svm.fit(x, test::golden_tensor(c["y"], torch::kInt64), 2);
+  EXPECT_EQ(svm.coef().sizes(), (std::vector<int64_t>{1, x.size(1)}));
   EXPECT_EQ(svm.intercept().sizes(), (std::vector<int64_t>{1}));
-  const torch::Tensor xq = matrix(c["x_query"]);
+  const torch::Tensor xq = test::golden_tensor(c["x_query"]);
   const torch::Tensor f = torch::addmm(svm.intercept(), xq, svm.coef().t()).squeeze(1);
   const torch::Tensor dec = svm.decision_function(xq);
   EXPECT_TRUE(dec.select(1, 1).equal(f));
@@ -229,14 +185,8 @@ TEST(LinearSvm, SaveLoadRoundTrip) {
     o.seed = ~uint64_t{0};
     LinearSvm svm(o);
     svm.fit(x, y, k);
-    torch::serialize::OutputArchive out;
-    svm.save(out);
-    std::stringstream buffer;
-    out.save_to(buffer);
-    torch::serialize::InputArchive in;
-    in.load_from(buffer);
     LinearSvm loaded;
-    loaded.load(in);
+    test::save_and_load(svm, loaded);
     EXPECT_EQ(loaded.num_classes(), k);
     EXPECT_EQ(loaded.options().C, 5.0);
     EXPECT_EQ(loaded.options().seed, ~uint64_t{0});

@@ -5,38 +5,21 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-#include <yaml-cpp/yaml.h>
 
 #include <limits>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "classifiers/archive_round_trip.h"
+#include "classifiers/golden_json.h"
 #include "core/errors.h"
-#include "test_paths.h"
 #include "test_util.h"
 
 namespace lrid {
 namespace {
 
-torch::Tensor to_tensor(const YAML::Node& node) {
-  std::vector<double> v;
-  int64_t rows = 0;
-  bool nested = node[0].IsSequence();
-  for (const auto& r : node) {
-    if (nested) {
-      for (const auto& e : r) v.push_back(e.as<double>());
-    } else {
-      v.push_back(r.as<double>());
-    }
-    ++rows;
-  }
-  torch::Tensor t = torch::tensor(v, torch::kFloat64);
-  return nested ? t.reshape({rows, -1}) : t;
-}
-
-const YAML::Node& golden() {
-  static const YAML::Node g = YAML::LoadFile(std::string(LRID_SOURCE_DIR) + "/tests/golden/svm/pca.json");
+const Json& pca_golden() {
+  static const Json g = test::golden_file("svm/pca.json");
   return g;
 }
 
@@ -46,14 +29,14 @@ void expect_close(const torch::Tensor& a, const torch::Tensor& b, double atol, c
 }
 
 TEST(PcaGolden, MatchesSklearnFullSolver) {
-  const YAML::Node& g = golden();
-  Pca pca(g["n_components"].as<int64_t>());
-  const torch::Tensor x = to_tensor(g["x"]);
+  const Json& g = pca_golden();
+  Pca pca(g["n_components"].get<int64_t>());
+  const torch::Tensor x = test::golden_tensor(g["x"]);
   pca.fit(x);
-  expect_close(pca.mean(), to_tensor(g["mean"]), 1e-8, "mean");
-  expect_close(pca.components(), to_tensor(g["components"]), 1e-8, "components");
-  expect_close(pca.explained_variance(), to_tensor(g["explained_variance"]), 1e-8, "explained_variance");
-  expect_close(pca.transform(x), to_tensor(g["transform"]), 1e-8, "transform");
+  expect_close(pca.mean(), test::golden_tensor(g["mean"]), 1e-8, "mean");
+  expect_close(pca.components(), test::golden_tensor(g["components"]), 1e-8, "components");
+  expect_close(pca.explained_variance(), test::golden_tensor(g["explained_variance"]), 1e-8, "explained_variance");
+  expect_close(pca.transform(x), test::golden_tensor(g["transform"]), 1e-8, "transform");
 }
 
 TEST(Pca, WideDataComponentsAreOrthonormalWithSklearnSigns) {
@@ -72,18 +55,12 @@ TEST(Pca, WideDataComponentsAreOrthonormalWithSklearnSigns) {
 }
 
 TEST(Pca, SaveLoadRoundTrip) {
-  const YAML::Node& g = golden();
+  const Json& g = pca_golden();
   Pca pca(3);
-  const torch::Tensor x = to_tensor(g["x"]);
+  const torch::Tensor x = test::golden_tensor(g["x"]);
   pca.fit(x);
-  torch::serialize::OutputArchive out;
-  pca.save(out);
-  std::stringstream buffer;
-  out.save_to(buffer);
-  torch::serialize::InputArchive in;
-  in.load_from(buffer);
   Pca loaded(1);
-  loaded.load(in);
+  test::save_and_load(pca, loaded);
   EXPECT_EQ(loaded.n_components(), 3);
   EXPECT_TRUE(loaded.transform(x).equal(pca.transform(x)));
   EXPECT_TRUE(loaded.explained_variance().equal(pca.explained_variance()));

@@ -1,16 +1,19 @@
 // The protocol end to end on seeded synthetic trajectories whose answer is
 // known: informative observables are found and classified, noise-only data
-// stays near chance, non-finite rows fail loudly or are dropped and counted.
+// stays near chance, non-finite rows fail loudly or are dropped and counted;
+// then its options' checks and the stages select and split, and the aggregation.
 #include "classifiers/protocol.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "classifiers/classifier_test_data.h"
 #include "classifiers/saved_classifier.h"
 #include "core/errors.h"
 #include "core/files.h"
+#include "test_util.h"
 
 namespace lrid {
 namespace {
@@ -95,7 +98,8 @@ TEST(Protocol, ResultsFilesAndSavedClassifier) {
   ProtocolOptions o = quick("rf");
   o.set["n_estimators"] = {"20"};
   ProtocolResult r = run_protocol(d, o);
-  fs::path dir = fs::temp_directory_path() / fmt::format("lrid_protocol_{}", static_cast<long>(getpid()));
+  test::TempDir tmp;
+  const fs::path& dir = tmp.path();
   write_results(r, d, dir);
   for (const char* f : {"results.json", "metrics.csv", "confusion.csv", "predictions.csv", "importance.csv",
                         "tree_importances.h5"})
@@ -109,13 +113,102 @@ TEST(Protocol, ResultsFilesAndSavedClassifier) {
   for (const auto& y : d.y)
     truth.push_back(std::find(l.class_names.begin(), l.class_names.end(), y) - l.class_names.begin());
   EXPECT_GT(classify_rows(l, d).argmax(1).eq(torch::tensor(truth)).to(torch::kFloat).mean().item<double>(), 0.95);
-  fs::remove_all(dir);
 }
 
 TEST(Protocol, TooFewRowsPerRuleIsADataError) {
   TrajectoryDataset d = testing::synthetic_trajectories(5, kRules, {}, 0.0, 16);
   ProtocolOptions o = quick("rf");
   EXPECT_THROW(run_protocol(d, o), DataError);  // 5 rows per rule: 1 test + 4 train < 5 folds
+}
+
+TEST(ProtocolOptions, ValidateNamesTheField) {
+  auto with = [](const std::function<void(ProtocolOptions&)>& edit) {
+    return [edit] {
+      ProtocolOptions o;
+      edit(o);
+      o.validate();
+    };
+  };
+  ProtocolOptions{}.validate();  // the defaults are valid
+  test::expect_error<ConfigError>(with([](auto& o) { o.splits = 0; }), "--splits 0");
+  test::expect_error<ConfigError>(with([](auto& o) { o.folds = 1; }), "folds 1");
+  test::expect_error<ConfigError>(with([](auto& o) { o.stat_noise_var = -0.5; }), "stat_noise_var -0.5");
+  test::expect_error<ConfigError>(with([](auto& o) { o.classifier = "knn"; }), "--classifier");
+  test::expect_error<ConfigError>(with([](auto& o) { o.grid = "full"; }), "--grid 'full'");
+  // run_protocol checks them before it reads the data.
+  TrajectoryDataset d = testing::synthetic_trajectories(20, kRules, {}, 0.0, 17);
+  ProtocolOptions o = quick("rf");
+  o.folds = 1;
+  test::expect_error<ConfigError>([&] { run_protocol(d, o); }, "folds 1");
+}
+
+TEST(ProtocolStages, ClassIdsFollowTheClassOrder) {
+  EXPECT_EQ(class_ids({"fa", "adam", "fa", "sgdm"}, {"adam", "sgdm", "fa"}), (std::vector<int64_t>{2, 0, 2, 1}));
+}
+
+TEST(ProtocolStages, SelectDropsCountsAndAddsSeededNoise) {
+  TrajectoryDataset d = testing::synthetic_trajectories(10, kRules, {"actraw_mean"}, 1.0, 18);
+  d.x[2][0][0] = std::nanf("");  // row 2: rule "ia"; observable 0 is in "all"
+  ProtocolOptions o = quick("rf");
+  o.drop_nonfinite = true;
+  o.time_points = {0, 20};
+  ProtocolResult r;
+  const ProtocolData p = select_protocol_data(d, o, r);
+  EXPECT_EQ(r.dropped_rows, (std::map<std::string, int64_t>{{"ia", 1}}));
+  ASSERT_EQ(p.keep.size(), 39u);
+  EXPECT_EQ(p.keep[2], 3);  // row 2 is gone
+  EXPECT_EQ(p.time_points, 2);
+  EXPECT_EQ(p.continuous.sizes(), torch::IntArrayRef({39, 24 * 2}));
+  EXPECT_EQ(r.feature_names.size(), 3u + 24 * 2);
+  EXPECT_EQ(p.labels[2], 1);  // row 3 is rule "sgdm", class 1 of adam, sgdm, ia, fa
+  EXPECT_EQ(r.grid.size(), 1u);  // rf fast
+  // Noise of variance 4: the difference has std about 2 and depends only on the seed.
+  o.stat_noise_var = 4.0;
+  ProtocolResult rn;
+  const ProtocolData noisy = select_protocol_data(d, o, rn);
+  const double sd = (noisy.continuous - p.continuous).std().item<double>();
+  EXPECT_NEAR(sd, 2.0, 0.2);
+  EXPECT_TRUE(select_protocol_data(d, o, rn).continuous.equal(noisy.continuous));
+  o.time_points = {21};
+  test::expect_error<ConfigError>([&] { select_protocol_data(d, o, rn); }, "time point 21 is outside 0..20");
+}
+
+TEST(ProtocolStages, PoolsOfOriginalRowsMapToKeptRows) {
+  TrajectoryDataset d = testing::synthetic_trajectories(12, kRules, {}, 0.0, 19);
+  d.x[0][0][0] = std::nanf("");  // row 0 dropped: kept position i is original row i + 1
+  ProtocolOptions o = quick("rf");
+  o.drop_nonfinite = true;
+  for (int64_t row = 1; row < 48; ++row) (row < 28 ? o.train_pool : o.test_pool).push_back(row);
+  ProtocolResult r;
+  const ProtocolData p = select_protocol_data(d, o, r);
+  const std::vector<Split> splits = protocol_splits(p, o, r.class_names);
+  ASSERT_EQ(splits.size(), 3u);
+  for (const auto& s : splits) {
+    for (int64_t i : s.train) EXPECT_LT(i, 27);   // original rows 1..27
+    for (int64_t i : s.test) EXPECT_GE(i, 27);    // original rows 28..47
+  }
+  o.test_pool = {0};  // only the dropped row
+  test::expect_error<DataError>([&] { protocol_splits(p, o, r.class_names); }, "pool is empty");
+}
+
+TEST(ProtocolStages, AggregationOverSplits) {
+  ProtocolResult r;
+  r.splits.resize(2);
+  r.splits[0].test_accuracy = 0.5;
+  r.splits[0].test_confusion = {{2, 0}, {2, 0}};
+  r.splits[1].test_accuracy = 1.0;
+  r.splits[1].test_confusion = {{2, 0}, {0, 2}};
+  aggregate_splits(r);
+  EXPECT_DOUBLE_EQ(r.accuracy_mean, 0.75);
+  EXPECT_NEAR(r.accuracy_sem, 0.25, 1e-12);  // sample std sqrt(0.125) / sqrt(2)
+  EXPECT_EQ(r.mean_confusion, (Confusion{{2, 0}, {1, 1}}));
+  EXPECT_DOUBLE_EQ(r.mean_accuracy, 0.75);
+  // Class 0: TPR 1, TNR 1/2 -> 0.75; class 1: TPR 1/2, TNR 1 -> 0.75.
+  EXPECT_EQ(r.balanced_accuracy, (std::vector<double>{0.75, 0.75}));
+  // d' = clip(z(TPR), ±5) - clip(z(FPR), ±5): class 0: 5 - z(1/2) = 5; class 1: z(1/2) - (-5) = 5.
+  ASSERT_EQ(r.d_prime.size(), 2u);
+  EXPECT_NEAR(r.d_prime[0], 5.0, 1e-9);
+  EXPECT_NEAR(r.d_prime[1], 5.0, 1e-9);
 }
 
 }  // namespace

@@ -1,78 +1,54 @@
 // Random forest: parity with scikit-learn (golden data from
-// tests/golden/make_forest_golden.py), hand-checkable trees, determinism,
-// serialisation and validation.
+// tests/golden/make_forest_golden.py), hand-checkable trees, determinism and
+// validation (save/load: random_forest_archive_test.cpp; the tree builder:
+// random_forest_builder_test.cpp).
 #include "classifiers/random_forest.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <fstream>
+#include <functional>
 #include <limits>
 #include <numeric>
-#include <sstream>
 
+#include "classifiers/number_tables.h"
 #include "core/errors.h"
+#include "core/json.h"
 #include "test_paths.h"
 #include "test_util.h"
 
 namespace lrid {
 namespace {
 
-const std::string kGolden = std::string(LRID_SOURCE_DIR) + "/tests/golden/forest/";
+const std::string kForestGolden = std::string(LRID_SOURCE_DIR) + "/tests/golden/forest/";
 
-std::vector<std::vector<double>> read_csv(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in) << path;
-  std::vector<std::vector<double>> rows;
-  std::string line, cell;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::vector<double> row;
-    std::stringstream ss(line);
-    while (std::getline(ss, cell, ',')) row.push_back(std::stod(cell));
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
+using Table = number_tables::LabelledTable;
 
-struct Table {
-  torch::Tensor x, y;  // float64 [n, d], int64 [n]
-  int64_t num_classes = 0;
-};
+Table load_table(const std::string& name) { return number_tables::read_labelled_table(kForestGolden + name + ".csv"); }
 
-// A golden table: rows "label,f0,f1,...".
-Table load_table(const std::string& name) {
-  const auto rows = read_csv(kGolden + name + ".csv");
-  const int64_t n = static_cast<int64_t>(rows.size()), d = static_cast<int64_t>(rows.at(0).size()) - 1;
-  Table t{torch::empty({n, d}, torch::kFloat64), torch::empty({n}, torch::kInt64)};
-  auto x = t.x.accessor<double, 2>();
-  auto y = t.y.accessor<int64_t, 1>();
-  for (int64_t i = 0; i < n; ++i) {
-    y[i] = static_cast<int64_t>(rows[i][0]);
-    t.num_classes = std::max(t.num_classes, y[i] + 1);
-    for (int64_t f = 0; f < d; ++f) x[i][f] = rows[i][f + 1];
-  }
-  return t;
+// A forest with options `o` fitted on every row of `t`.
+RandomForest fitted_on(const Table& t, const RandomForestOptions& o) {
+  RandomForest rf(o);
+  rf.fit(t.x, t.y, t.num_classes);
+  return rf;
 }
 
 // (train, test) row indices of each golden split.
 std::vector<std::pair<torch::Tensor, torch::Tensor>> load_splits(const std::string& name, int64_t n) {
   std::vector<std::pair<torch::Tensor, torch::Tensor>> splits;
-  for (const auto& test : read_csv(kGolden + name + "_splits.csv")) {
-    std::vector<char> is_test(static_cast<size_t>(n), 0);
-    std::vector<int64_t> tr, te;
-    for (double v : test) is_test.at(static_cast<size_t>(v)) = 1;
-    for (int64_t i = 0; i < n; ++i) (is_test[i] ? te : tr).push_back(i);
-    splits.emplace_back(torch::tensor(tr, torch::kInt64), torch::tensor(te, torch::kInt64));
-  }
+  for (const auto& test : number_tables::read_number_rows(kForestGolden + name + "_splits.csv"))
+    splits.push_back(number_tables::train_test_rows(test, n));
   return splits;
 }
 
-YAML::Node golden() { return YAML::LoadFile(kGolden + "sklearn.json"); }  // JSON is YAML
+const Json& forest_golden() {
+  static const Json g = read_json(kForestGolden + "sklearn.json");
+  return g;
+}
 
-double mean_of(const YAML::Node& list) {
+double mean_of(const Json& list) {
   double s = 0;
-  for (const auto& v : list) s += v.as<double>();
+  for (const auto& v : list) s += v.get<double>();
   return s / static_cast<double>(list.size());
 }
 
@@ -131,46 +107,27 @@ std::vector<double> to_vector(const torch::Tensor& t) {
 
 // --- Parity with scikit-learn ------------------------------------------------
 
-// Mean accuracy over the ten splits within 1.5 points of sklearn's.
-void report(double ours, double theirs) {
-  std::printf("mean accuracy: lrid %.4f, sklearn %.4f\n", ours, theirs);
+// Mean accuracy over a table's ten splits within 1.5 points of sklearn's (golden key accuracy_<max_features>).
+void expect_accuracy_parity(const std::string& table, const std::string& max_features) {
+  const double ours = mean_split_accuracy(table, max_features);
+  const double theirs = mean_of(forest_golden()["tables"][table]["accuracy_" + max_features]);
+  std::printf("%s (%s) mean accuracy: lrid %.4f, sklearn %.4f\n", table.c_str(), max_features.c_str(), ours, theirs);
   EXPECT_NEAR(ours, theirs, 0.015) << "sklearn " << theirs;
 }
 
-TEST(RandomForestSklearn, DigitsAccuracy) {
-  const double ours = mean_split_accuracy("digits", "sqrt");
-  const double theirs = mean_of(golden()["tables"]["digits"]["accuracy_sqrt"]);
-  report(ours, theirs);
-}
-
-TEST(RandomForestSklearn, WineAccuracy) {
-  const double ours = mean_split_accuracy("wine", "sqrt");
-  const double theirs = mean_of(golden()["tables"]["wine"]["accuracy_sqrt"]);
-  report(ours, theirs);
-}
-
-TEST(RandomForestSklearn, WineAccuracyAllFeatures) {
-  const double ours = mean_split_accuracy("wine", "all");
-  const double theirs = mean_of(golden()["tables"]["wine"]["accuracy_all"]);
-  report(ours, theirs);
-}
-
-TEST(RandomForestSklearn, BreastCancerAccuracy) {
-  const double ours = mean_split_accuracy("breast_cancer", "sqrt");
-  const double theirs = mean_of(golden()["tables"]["breast_cancer"]["accuracy_sqrt"]);
-  report(ours, theirs);
-}
+TEST(RandomForestSklearn, DigitsAccuracy) { expect_accuracy_parity("digits", "sqrt"); }
+TEST(RandomForestSklearn, WineAccuracy) { expect_accuracy_parity("wine", "sqrt"); }
+TEST(RandomForestSklearn, WineAccuracyAllFeatures) { expect_accuracy_parity("wine", "all"); }
+TEST(RandomForestSklearn, BreastCancerAccuracy) { expect_accuracy_parity("breast_cancer", "sqrt"); }
 
 TEST(RandomForestSklearn, SyntheticImportances) {
-  const Table t = load_table("synthetic");
   RandomForestOptions o;
   o.n_estimators = 200;
   o.n_jobs = 2;
-  RandomForest rf(o);
-  rf.fit(t.x, t.y, t.num_classes);
+  const RandomForest rf = fitted_on(load_table("synthetic"), o);
   const std::vector<double> ours = to_vector(rf.feature_importances());
   std::vector<double> theirs;
-  for (const auto& v : golden()["synthetic"]["feature_importances"]) theirs.push_back(v.as<double>());
+  for (const auto& v : forest_golden()["synthetic"]["feature_importances"]) theirs.push_back(v.get<double>());
   ASSERT_EQ(ours.size(), theirs.size());
   EXPECT_NEAR(std::accumulate(ours.begin(), ours.end(), 0.0), 1.0, 1e-12);
   const double rho = spearman(ours, theirs);
@@ -231,12 +188,10 @@ TEST(RandomForest, SingleLeafTreeHasZeroImportance) {
 }
 
 TEST(RandomForest, MaxDepthOneIsAStump) {
-  const Table t = load_table("wine");
   RandomForestOptions o;
   o.n_estimators = 5;
   o.max_depth = 1;
-  RandomForest rf(o);
-  rf.fit(t.x, t.y, t.num_classes);
+  const RandomForest rf = fitted_on(load_table("wine"), o);
   for (const ForestTree& tree : rf.trees()) EXPECT_EQ(tree.feature.size(), 3u);
 }
 
@@ -249,8 +204,7 @@ TEST(RandomForest, PerfectFitWithoutBootstrap) {
     o.n_estimators = 10;
     o.bootstrap = false;
     o.max_features = mf;
-    RandomForest rf(o);
-    rf.fit(t.x, t.y, t.num_classes);
+    const RandomForest rf = fitted_on(t, o);
     EXPECT_EQ(accuracy(rf.predict(t.x), t.y), 1.0) << mf;
     // Pure leaves: every tree gives a one-hot distribution, so the average is exactly one-hot.
     EXPECT_TRUE(torch::equal(std::get<0>(rf.predict_proba(t.x).max(1)), torch::ones({t.x.size(0)}, torch::kFloat64))) << mf;
@@ -283,8 +237,7 @@ TEST(RandomForest, DeterministicAcrossThreadCounts) {
     o.n_estimators = 40;
     o.n_jobs = n_jobs;
     o.seed = seed;
-    RandomForest rf(o);
-    rf.fit(t.x, t.y, t.num_classes);
+    const RandomForest rf = fitted_on(t, o);
     return std::make_pair(rf.predict_proba(t.x), rf.tree_importances());
   };
   const auto one = run(1, 7), two = run(2, 7), three = run(3, 7), other = run(2, 8);
@@ -294,35 +247,6 @@ TEST(RandomForest, DeterministicAcrossThreadCounts) {
   EXPECT_TRUE(torch::equal(one.second, three.second));
   EXPECT_FALSE(torch::equal(one.first, other.first));
   EXPECT_FALSE(torch::equal(one.second, other.second));
-}
-
-TEST(RandomForest, SaveLoadRoundTrip) {
-  const Table t = load_table("wine");
-  RandomForestOptions o;
-  o.n_estimators = 25;
-  o.max_features = "log2";
-  o.seed = 3;
-  RandomForest rf(o);
-  rf.fit(t.x, t.y, t.num_classes);
-  torch::serialize::OutputArchive out;
-  rf.save(out);
-  std::ostringstream bytes;
-  out.save_to(bytes);
-
-  std::istringstream in_bytes(bytes.str());
-  torch::serialize::InputArchive in;
-  in.load_from(in_bytes);
-  RandomForest loaded;
-  loaded.load(in);
-  EXPECT_EQ(loaded.options().max_features, "log2");
-  EXPECT_EQ(loaded.options().n_estimators, 25);
-  EXPECT_EQ(loaded.options().seed, 3u);
-  EXPECT_EQ(loaded.num_features(), 13);
-  EXPECT_EQ(loaded.num_classes(), 3);
-  const torch::Tensor probe = t.x + 0.1 * torch::randn_like(t.x);
-  EXPECT_TRUE(torch::equal(loaded.predict_proba(probe), rf.predict_proba(probe)));
-  EXPECT_TRUE(torch::equal(loaded.tree_importances(), rf.tree_importances()));
-  EXPECT_TRUE(torch::equal(loaded.feature_importances(), rf.feature_importances()));
 }
 
 // --- Validation --------------------------------------------------------------
