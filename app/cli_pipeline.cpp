@@ -31,21 +31,10 @@ struct ClassifyCommand {
   bool quiet = false;
 };
 
-// "KEY=V1,V2" -> the axis override {KEY: [V1, V2]}.
-std::pair<std::string, std::vector<std::string>> parse_axis_override(const std::string& s) {
-  const auto eq = s.find('=');
-  if (eq == std::string::npos || eq == 0) throw ConfigError(fmt::format("--set '{}': expected KEY=V1,V2", s));
-  std::vector<std::string> values;
-  std::stringstream ss(s.substr(eq + 1));
-  for (std::string v; std::getline(ss, v, ',');)
-    if (!v.empty()) values.push_back(v);
-  return {s.substr(0, eq), values};
-}
-
 int run_classify(const ClassifyCommand& c) {
   ProtocolOptions o = c.protocol;
   o.progress = !c.quiet;
-  for (const auto& s : c.sets) o.set.insert(parse_axis_override(s));
+  for (const auto& s : c.sets) o.set.insert(parse_grid_override(s, "--set"));
   classifier_grid(o.classifier, o.grid, 21, o.set);  // validate the grid before reading data
   const TrajectoryDataset data = read_dataset(c.dataset);
   const ProtocolResult r = run_protocol(data, o);

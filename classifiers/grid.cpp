@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <sstream>
 
 #include "classifiers/registry.h"
 #include "core/errors.h"
@@ -64,6 +65,16 @@ std::string config_value(const GridConfig& c, const std::string& key, const std:
 
 bool config_has(const GridConfig& c, const std::string& key) {
   return std::any_of(c.begin(), c.end(), [&](const auto& kv) { return kv.first == key; });
+}
+
+std::pair<std::string, std::vector<std::string>> parse_grid_override(const std::string& text, const std::string& what) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) throw ConfigError(fmt::format("{} '{}': expected KEY=V1,V2", what, text));
+  std::vector<std::string> values;
+  std::stringstream ss(text.substr(eq + 1));
+  for (std::string v; std::getline(ss, v, ',');)
+    if (!v.empty()) values.push_back(v);
+  return {text.substr(0, eq), values};
 }
 
 }  // namespace lrid

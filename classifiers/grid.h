@@ -24,6 +24,8 @@ void apply_grid_overrides(GridAxes& axes, const std::map<std::string, std::vecto
 
 // ConfigError "--grid '<name>': expected paper or fast" unless `grid` is one of those.
 void check_grid_name(const std::string& grid);
+// "KEY=V1,V2" -> {KEY, {V1, V2}} (empty values dropped); ConfigError naming `what` and the text otherwise.
+std::pair<std::string, std::vector<std::string>> parse_grid_override(const std::string& text, const std::string& what);
 // The grid of a registered classifier ("paper" or "fast") at `time_points`,
 // with `overrides` applied (classifier_registry()'s entry does the work).
 std::vector<GridConfig> classifier_grid(const std::string& classifier, const std::string& grid, int64_t time_points,

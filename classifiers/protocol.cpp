@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "classifiers/features.h"
 #include "classifiers/model_selection.h"
 #include "classifiers/registry.h"
 #include "core/errors.h"
+#include "rules/rule.h"
 #include "core/progress.h"
 #include "core/seeding.h"
 
@@ -86,13 +88,14 @@ void ProtocolOptions::validate() const {
 }
 
 std::vector<std::string> class_names_of(const std::vector<std::string>& labels) {
-  static const std::vector<std::string> order = {"adam", "sgdm", "ia", "information", "fa", "feedback",
-                                                 "sa",   "aa",   "wm", "kp"};
-  std::set<std::string> s(labels.begin(), labels.end());
-  std::vector<std::string> out;
-  for (const auto& r : order)
-    if (s.erase(r)) out.push_back(r);
-  out.insert(out.end(), s.begin(), s.end());
+  const std::set<std::string> unique(labels.begin(), labels.end());
+  std::vector<std::string> out(unique.begin(), unique.end());
+  // The rules in rule_order(), a rule's own name before its alias; other labels after them, sorted.
+  auto key = [](const std::string& label) {
+    const int order = rule_order(label);
+    return std::make_pair(order < 0 ? std::numeric_limits<int>::max() : order, canonical_rule(label) != label);
+  };
+  std::stable_sort(out.begin(), out.end(), [&](const auto& a, const auto& b) { return key(a) < key(b); });
   return out;
 }
 

@@ -25,16 +25,10 @@ GridOverrides parse_set(const std::vector<std::string>& entries) {
   GridOverrides out;
   const auto classifiers = classifier_registry().names();
   for (const auto& s : entries) {
-    const auto eq = s.find('=');
-    if (eq == std::string::npos || eq == 0) throw ConfigError(fmt::format("set: '{}' is not KEY=V1,V2", s));
-    const std::string key = s.substr(0, eq);
+    auto [key, values] = parse_grid_override(s, "set");
     if (std::none_of(classifiers.begin(), classifiers.end(), [&](const std::string& c) { return has_axis(c, key); }))
       throw ConfigError(fmt::format("set: '{}' is not a hyperparameter of {}", key, fmt::join(classifiers, ", ")));
-    std::vector<std::string> values;
-    std::stringstream ss(s.substr(eq + 1));
-    for (std::string v; std::getline(ss, v, ',');)
-      if (!v.empty()) values.push_back(v);
-    out[key] = values;
+    out[key] = std::move(values);
   }
   return out;
 }
