@@ -18,24 +18,25 @@ namespace lrid {
 namespace {
 
 TEST(Csv, CellsAreQuotedExactlyWhenNeeded) {
-  EXPECT_EQ(csv_cell("plain"), "plain");
-  EXPECT_EQ(csv_cell(""), "");
-  EXPECT_EQ(csv_cell("with space; and 'single' quotes"), "with space; and 'single' quotes");
-  EXPECT_EQ(csv_cell("a,b"), "\"a,b\"");
-  EXPECT_EQ(csv_cell("two\nlines"), "\"two\nlines\"");
-  EXPECT_EQ(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-  EXPECT_EQ(csv_cell("\""), "\"\"\"\"");
+  const std::vector<std::pair<std::string, std::string>> cells = {
+      {"plain", "plain"},
+      {"", ""},
+      {"with space; and 'single' quotes", "with space; and 'single' quotes"},  // no quoting needed
+      {"a,b", "\"a,b\""},
+      {"two\nlines", "\"two\nlines\""},
+      {"say \"hi\"", "\"say \"\"hi\"\"\""},
+      {"\"", "\"\"\"\""}};
+  for (const auto& [text, want] : cells) EXPECT_EQ(csv_cell(text), want) << text;
   EXPECT_EQ(csv_line({"a", "b,c", ""}), "a,\"b,c\",\n");
   EXPECT_EQ(csv_line({}), "\n");
 }
 
 TEST(Csv, NumbersInShortestRoundTripFormAndEmptyWhenNotFinite) {
-  EXPECT_EQ(csv_number(0.1), "0.1");
-  EXPECT_EQ(csv_number(1.0), "1");
-  EXPECT_EQ(csv_number(-2.5), "-2.5");
-  EXPECT_EQ(csv_number(1e-5), "1e-05");
-  EXPECT_EQ(csv_number(0.1 + 0.2), "0.30000000000000004");  // not rounded to 0.3
-  EXPECT_EQ(csv_number(123456789.0), "123456789");
+  const std::vector<std::pair<double, std::string>> numbers = {
+      {0.1, "0.1"},   {1.0, "1"}, {-2.5, "-2.5"}, {1e-5, "1e-05"},
+      {0.1 + 0.2, "0.30000000000000004"},  // not rounded to 0.3
+      {123456789.0, "123456789"}};
+  for (const auto& [value, want] : numbers) EXPECT_EQ(csv_number(value), want);
   for (double v : {1.0 / 3.0, 2.0 / 7.0, 6.02214076e23, -2.2250738585072014e-308, 0.1 + 0.2})
     EXPECT_EQ(std::strtod(csv_number(v).c_str(), nullptr), v) << csv_number(v);
   EXPECT_EQ(csv_number(std::nan("")), "");

@@ -106,12 +106,7 @@ TEST(Files, AWriteThatFailsMidwayKeepsThePreviousFileAndRemovesTheTemporary) {
   rlimit small = old_limit;
   small.rlim_cur = 4096;
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
-  std::string error;
-  try {
-    write_file_atomic(p, std::string(100000, 'y'));
-  } catch (const IoError& e) {
-    error = e.what();
-  }
+  const std::string error = test::error_message<IoError>([&] { write_file_atomic(p, std::string(100000, 'y')); });
   ::setrlimit(RLIMIT_FSIZE, &old_limit);
   std::signal(SIGXFSZ, old_handler);
   EXPECT_NE(error.find(p.string()), std::string::npos) << error;

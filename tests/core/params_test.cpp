@@ -42,12 +42,7 @@ Params parse_optimizer(const std::string& yaml, std::set<std::string> overridden
 
 // The ConfigError message of parsing `yaml`, or "" when it parses.
 std::string params_error(const std::string& yaml, std::set<std::string> overridden = {}) {
-  try {
-    parse_optimizer(yaml, std::move(overridden));
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return test::error_message<ConfigError>([&] { parse_optimizer(yaml, std::move(overridden)); });
 }
 
 TEST(Params, DefaultsFilledAndValuesTyped) {
