@@ -23,15 +23,15 @@
 namespace lrid {
 namespace {
 
-const std::string kGolden = std::string(LRID_SOURCE_DIR) + "/tests/golden/svm/";
+const std::string kSvmGolden = std::string(LRID_SOURCE_DIR) + "/tests/golden/svm/";
 
-struct Table {
+struct SvmTable {
   torch::Tensor x;  // float64 [n, d]
   torch::Tensor y;  // int64 [n]
 };
 
-Table read_table(const std::string& name) {
-  std::ifstream in(kGolden + name + ".csv");
+SvmTable read_table(const std::string& name) {
+  std::ifstream in(kSvmGolden + name + ".csv");
   EXPECT_TRUE(in.good()) << name;
   std::vector<double> values;
   std::vector<int64_t> labels;
@@ -78,7 +78,7 @@ torch::Tensor vector_i64(const YAML::Node& node) {
 
 // Mean test accuracy over the ten golden splits, z-scored as the protocol does:
 // training split's mean and population std floored at 1e-5.
-double mean_accuracy(const Table& t, const YAML::Node& splits, double C, std::vector<double>* per_split) {
+double mean_accuracy(const SvmTable& t, const YAML::Node& splits, double C, std::vector<double>* per_split) {
   const int64_t n = t.x.size(0);
   double total = 0.0;
   int count = 0;
@@ -101,8 +101,8 @@ double mean_accuracy(const Table& t, const YAML::Node& splits, double C, std::ve
 }
 
 void check_parity(const std::string& name) {
-  const YAML::Node golden = YAML::LoadFile(kGolden + "splits.json")[name];
-  const Table t = read_table(name);
+  const YAML::Node golden = YAML::LoadFile(kSvmGolden + "splits.json")[name];
+  const SvmTable t = read_table(name);
   ASSERT_EQ(golden["num_classes"].as<int64_t>(), t.y.max().item<int64_t>() + 1);
   for (const auto& kv : golden["accuracy"]) {
     const double C = std::stod(kv.first.as<std::string>());
@@ -123,7 +123,7 @@ TEST(LinearSvmParity, BreastCancerMeanAccuracyWithinOnePointOfSklearn) { check_p
 // decision values (sklearn's own default-vs-tight gap is of that size); at a tight
 // tol both solvers reach the same optimum.
 void check_small(const std::string& which) {
-  const YAML::Node c = YAML::LoadFile(kGolden + "small.json")[which];
+  const YAML::Node c = YAML::LoadFile(kSvmGolden + "small.json")[which];
   const torch::Tensor x = matrix(c["x"]), y = vector_i64(c["y"]), xq = matrix(c["x_query"]);
   const int64_t k = y.max().item<int64_t>() + 1;
   for (const auto& [tag, tol, atol] : {std::tuple<std::string, double, double>{"default", 1e-4, 1e-2},
@@ -150,7 +150,7 @@ TEST(LinearSvmGolden, MulticlassDecisionValuesMatchSklearn) { check_small("multi
 
 TEST(LinearSvmGolden, BinaryHasOneDecisionValueAndMatchesSklearn) {
   check_small("binary");
-  const YAML::Node c = YAML::LoadFile(kGolden + "small.json")["binary"];
+  const YAML::Node c = YAML::LoadFile(kSvmGolden + "small.json")["binary"];
   LinearSvm svm;
   svm.fit(matrix(c["x"]), vector_i64(c["y"]), 2);
   EXPECT_EQ(svm.coef().sizes(), (std::vector<int64_t>{1, matrix(c["x"]).size(1)}));
@@ -205,7 +205,7 @@ TEST(LinearSvm, AbsentClassesAreNeverPredicted) {
 }
 
 TEST(LinearSvm, SameSeedGivesTheSameModel) {
-  const Table t = read_table("wine");
+  const SvmTable t = read_table("wine");
   const torch::Tensor x = (t.x - t.x.mean(0)) / t.x.std(0, false);
   LinearSvmOptions o;
   o.C = 50.0;  // slow convergence: the shuffle order matters
@@ -220,7 +220,7 @@ TEST(LinearSvm, SameSeedGivesTheSameModel) {
 }
 
 TEST(LinearSvm, SaveLoadRoundTrip) {
-  const Table t = read_table("wine");
+  const SvmTable t = read_table("wine");
   const torch::Tensor x = (t.x - t.x.mean(0)) / t.x.std(0, false);
   for (int64_t k : {3, 2}) {
     const torch::Tensor y = k == 3 ? t.y : (t.y == 1).to(torch::kInt64);

@@ -35,7 +35,7 @@ torch::Tensor to_tensor(const YAML::Node& node) {
   return nested ? t.reshape({rows, -1}) : t;
 }
 
-const YAML::Node& golden() {
+const YAML::Node& pca_golden() {
   static const YAML::Node g = YAML::LoadFile(std::string(LRID_SOURCE_DIR) + "/tests/golden/svm/pca.json");
   return g;
 }
@@ -46,7 +46,7 @@ void expect_close(const torch::Tensor& a, const torch::Tensor& b, double atol, c
 }
 
 TEST(PcaGolden, MatchesSklearnFullSolver) {
-  const YAML::Node& g = golden();
+  const YAML::Node& g = pca_golden();
   Pca pca(g["n_components"].as<int64_t>());
   const torch::Tensor x = to_tensor(g["x"]);
   pca.fit(x);
@@ -72,7 +72,7 @@ TEST(Pca, WideDataComponentsAreOrthonormalWithSklearnSigns) {
 }
 
 TEST(Pca, SaveLoadRoundTrip) {
-  const YAML::Node& g = golden();
+  const YAML::Node& g = pca_golden();
   Pca pca(3);
   const torch::Tensor x = to_tensor(g["x"]);
   pca.fit(x);
