@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <sstream>
+#include <stdexcept>
 #include <vector>
 
 #include "core/errors.h"
@@ -72,8 +73,11 @@ StreamValues read_stream(const std::filesystem::path& path) {
     double v;
     int64_t point;
     try {
-      v = std::stod(f[8]);  // also parses nan, inf, -inf
-      point = std::stoll(f[2]);
+      std::size_t used_value = 0, used_point = 0;
+      v = std::stod(f[8], &used_value);  // also parses nan, inf, -inf
+      point = std::stoll(f[2], &used_point);
+      // Trailing text (e.g. a tenth field left in the value) is not a number.
+      if (used_value != f[8].size() || used_point != f[2].size()) throw std::invalid_argument(f[8]);
     } catch (const std::exception&) {
       throw DataError(fmt::format("{}:{}: bad point '{}' or value '{}'", path.string(), n, f[2], f[8]));
     }

@@ -52,6 +52,18 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// The message of the E that fn() throws, or "" when it throws nothing (for
+// tests that compare whole messages).
+template <class E, class Fn>
+std::string error_message(Fn fn) {
+  try {
+    fn();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "";
+}
+
 // Expects fn() to throw an E whose message contains `needle` (a file, key or value it must name).
 template <class E, class Fn>
 void expect_error(Fn fn, const std::string& needle) {

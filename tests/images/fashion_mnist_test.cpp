@@ -14,6 +14,7 @@
 
 #include "images/datasets.h"
 #include "core/errors.h"
+#include "image_checks.h"
 #include "test_util.h"
 
 namespace lrid {
@@ -67,16 +68,8 @@ void write_fashion_mnist(const fs::path& dir, bool gzip) {
 }
 
 void expect_fixture(const ImageData& data) {
-  EXPECT_EQ(data.name, "fashion_mnist");
-  EXPECT_EQ(data.num_classes, 10);
-  ASSERT_EQ(data.class_names.size(), 10u);
-  EXPECT_EQ(data.class_names[0], "T-shirt/top");
-  EXPECT_EQ(data.class_names[9], "Ankle boot");
-  ASSERT_EQ(data.train->size(), 3);
-  ASSERT_EQ(data.test->size(), 2);
-  EXPECT_EQ(data.train->channels(), 1);
-  EXPECT_EQ(data.train->height(), 4);
-  EXPECT_EQ(data.train->width(), 5);
+  image_checks::expect_layout(data, {"fashion_mnist", "T-shirt/top", "Ankle boot", 3, 2, 1, 4, 5});
+  if (::testing::Test::HasFatalFailure()) return;
   EXPECT_TRUE(torch::equal(data.train->labels(), torch::tensor({0, 9, 4}, torch::kInt64)));
   EXPECT_TRUE(torch::equal(data.test->labels(), torch::tensor({7, 1}, torch::kInt64)));
   // Pixel (i, r, c) of the train file holds 10 + i*20 + r*5 + c (row-major).
@@ -104,12 +97,17 @@ TEST(FashionMnist, LoadsGzippedFixtureExactly) {
   expect_fixture(load_fashion_mnist(dir.str()));
 }
 
-TEST(FashionMnist, WrongMagicIsDataError) {
+// Writes the plain fixture, replaces `file` by `bytes` and expects a DataError naming it.
+void expect_bad_file_named(const std::string& file, const std::vector<uint8_t>& bytes) {
   test::TempDir dir;
   write_fashion_mnist(dir.path(), false);
-  const fs::path bad = dir.path() / "train-images-idx3-ubyte";
-  write_file(bad, idx_images(3, 4, 5, 10, 2049), false);
+  const fs::path bad = dir.path() / file;
+  write_file(bad, bytes, false);
   test::expect_error<DataError>([&] { load_fashion_mnist(dir.str()); }, bad.string());
+}
+
+TEST(FashionMnist, WrongMagicIsDataError) {
+  expect_bad_file_named("train-images-idx3-ubyte", idx_images(3, 4, 5, 10, 2049));
 }
 
 TEST(FashionMnist, TruncatedPayloadIsDataError) {
@@ -132,29 +130,17 @@ TEST(FashionMnist, TruncatedGzipStreamIsDataError) {
 }
 
 TEST(FashionMnist, LabelCountMismatchIsDataError) {
-  test::TempDir dir;
-  write_fashion_mnist(dir.path(), false);
-  const fs::path bad = dir.path() / "train-labels-idx1-ubyte";
-  write_file(bad, idx_labels({0, 1}), false);
-  test::expect_error<DataError>([&] { load_fashion_mnist(dir.str()); }, bad.string());
+  expect_bad_file_named("train-labels-idx1-ubyte", idx_labels({0, 1}));
 }
 
 TEST(FashionMnist, LabelOutOfRangeIsDataError) {
-  test::TempDir dir;
-  write_fashion_mnist(dir.path(), false);
-  const fs::path bad = dir.path() / "t10k-labels-idx1-ubyte";
-  write_file(bad, idx_labels({7, 10}), false);
-  test::expect_error<DataError>([&] { load_fashion_mnist(dir.str()); }, bad.string());
+  expect_bad_file_named("t10k-labels-idx1-ubyte", idx_labels({7, 10}));
 }
 
 TEST(FashionMnist, MissingFileIsDataError) {
   test::TempDir dir;
   write_fashion_mnist(dir.path(), false);
-  const fs::path gone = dir.path() / "t10k-labels-idx1-ubyte";
-  fs::remove(gone);
-  test::expect_error<DataError>([&] { load_fashion_mnist(dir.str()); }, gone.string());
-  test::expect_error<DataError>([&] { load_fashion_mnist((dir.path() / "absent").string()); },
-                    (dir.path() / "absent").string());
+  image_checks::expect_missing_files_named(dir, "t10k-labels-idx1-ubyte", load_fashion_mnist);
 }
 
 TEST(FashionMnist, InstalledDataset) {

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -26,9 +27,10 @@ namespace fs = std::filesystem;
 
 using Rgb = std::array<uint8_t, 3>;
 
-// Encodes a width x height JPEG (quality 95); greyscale files use channel 0 of `colour`.
-void write_jpeg(const fs::path& path, int width, int height, bool grey,
-                const std::function<Rgb(int, int)>& colour) {
+// Encodes a width x height JPEG (quality 95) with `components` channels in
+// `space`; fill_row(y, row) writes row y's samples.
+void encode_jpeg(const fs::path& path, int width, int height, int components, J_COLOR_SPACE space,
+                 const std::function<void(int, std::vector<uint8_t>&)>& fill_row) {
   fs::create_directories(path.parent_path());
   FILE* file = std::fopen(path.string().c_str(), "wb");
   ASSERT_NE(file, nullptr) << path;
@@ -39,21 +41,14 @@ void write_jpeg(const fs::path& path, int width, int height, bool grey,
   jpeg_stdio_dest(&cinfo, file);
   cinfo.image_width = static_cast<JDIMENSION>(width);
   cinfo.image_height = static_cast<JDIMENSION>(height);
-  cinfo.input_components = grey ? 1 : 3;
-  cinfo.in_color_space = grey ? JCS_GRAYSCALE : JCS_RGB;
+  cinfo.input_components = components;
+  cinfo.in_color_space = space;
   jpeg_set_defaults(&cinfo);
   jpeg_set_quality(&cinfo, 95, TRUE);
   jpeg_start_compress(&cinfo, TRUE);
-  std::vector<uint8_t> row(static_cast<size_t>(width) * (grey ? 1 : 3));
+  std::vector<uint8_t> row(static_cast<size_t>(width) * static_cast<size_t>(components));
   for (int y = 0; y < height; ++y) {
-    for (int x = 0; x < width; ++x) {
-      Rgb c = colour(x, y);
-      if (grey) {
-        row[static_cast<size_t>(x)] = c[0];
-      } else {
-        for (int k = 0; k < 3; ++k) row[static_cast<size_t>(3 * x + k)] = c[static_cast<size_t>(k)];
-      }
-    }
+    fill_row(y, row);
     JSAMPROW ptr = row.data();
     jpeg_write_scanlines(&cinfo, &ptr, 1);
   }
@@ -62,33 +57,27 @@ void write_jpeg(const fs::path& path, int width, int height, bool grey,
   std::fclose(file);
 }
 
+// Greyscale files use channel 0 of `colour`.
+void write_jpeg(const fs::path& path, int width, int height, bool grey,
+                const std::function<Rgb(int, int)>& colour) {
+  const int components = grey ? 1 : 3;
+  encode_jpeg(path, width, height, components, grey ? JCS_GRAYSCALE : JCS_RGB,
+              [&](int y, std::vector<uint8_t>& row) {
+                for (int x = 0; x < width; ++x) {
+                  const Rgb c = colour(x, y);
+                  for (int k = 0; k < components; ++k)
+                    row[static_cast<size_t>(components * x + k)] = c[static_cast<size_t>(k)];
+                }
+              });
+}
+
 // A solid w x h CMYK JPEG; libjpeg writes an Adobe marker, so readers treat the
 // stored values as inverted (Photoshop convention: 255 means no ink).
 void write_cmyk_jpeg(const fs::path& path, int width, int height, std::array<uint8_t, 4> value) {
-  fs::create_directories(path.parent_path());
-  FILE* file = std::fopen(path.string().c_str(), "wb");
-  ASSERT_NE(file, nullptr) << path;
-  jpeg_compress_struct cinfo;
-  jpeg_error_mgr jerr;
-  cinfo.err = jpeg_std_error(&jerr);
-  jpeg_create_compress(&cinfo);
-  jpeg_stdio_dest(&cinfo, file);
-  cinfo.image_width = static_cast<JDIMENSION>(width);
-  cinfo.image_height = static_cast<JDIMENSION>(height);
-  cinfo.input_components = 4;
-  cinfo.in_color_space = JCS_CMYK;
-  jpeg_set_defaults(&cinfo);
-  jpeg_set_quality(&cinfo, 95, TRUE);
-  jpeg_start_compress(&cinfo, TRUE);
-  std::vector<uint8_t> row;
-  for (int x = 0; x < width; ++x) row.insert(row.end(), value.begin(), value.end());
-  for (int y = 0; y < height; ++y) {
-    JSAMPROW ptr = row.data();
-    jpeg_write_scanlines(&cinfo, &ptr, 1);
-  }
-  jpeg_finish_compress(&cinfo);
-  jpeg_destroy_compress(&cinfo);
-  std::fclose(file);
+  encode_jpeg(path, width, height, 4, JCS_CMYK, [&](int, std::vector<uint8_t>& row) {
+    for (int x = 0; x < width; ++x)
+      std::copy(value.begin(), value.end(), row.begin() + 4 * static_cast<std::ptrdiff_t>(x));
+  });
 }
 
 auto solid(Rgb c) {

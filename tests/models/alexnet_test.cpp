@@ -54,10 +54,7 @@ TEST(AlexNet, LayerNamesGroupingAndInits) {
 TEST(AlexNet, Conv4UsesTfSamePaddingOneBeforeTwoAfter) {
   // 64: conv3-5 work at 4x4; conv4's input is padded to 7x7, its output stays 4x4.
   Model m = build_model(options("alexnet", 3, 64));
-  for (const auto& l : m->layers()) l.layer->set_capture(true);
-  m->eval();
-  torch::NoGradGuard no_grad;
-  m->forward(images(2, 3, 64));
+  forward_capturing(*m, 3, 64);
   const auto x4 = layer(*m, "conv4").layer->last_input();
   EXPECT_EQ(x4.sizes(), (std::vector<int64_t>{2, 384, 7, 7}));
   EXPECT_EQ(layer(*m, "conv4").layer->last_output().size(2), 4);
@@ -90,13 +87,7 @@ TEST(AlexNet, DropoutOnlyInTraining) {
 
 TEST(AlexNet, SeedDeterminism) { expect_seed_determinism("alexnetlrn", 1, 28); }
 
-TEST(AlexNet, GradientReachesEveryLayer) {
-  for (const auto& arch : {"alexnet", "alexnetlrn"}) {
-    SCOPED_TRACE(arch);
-    Model m = build_model(options(arch, 3, 32));
-    expect_gradients_everywhere(*m, 3, 32);
-  }
-}
+TEST(AlexNet, GradientReachesEveryLayer) { expect_gradients_in_every_model({"alexnet", "alexnetlrn"}, 3, 32); }
 
 }  // namespace
 }  // namespace lrid

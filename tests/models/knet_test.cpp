@@ -13,14 +13,7 @@ using namespace model_checks;
 
 const std::vector<std::string> kKNets = {"knet", "knetlrn", "knetc4", "knetc4lrn"};
 
-TEST(KNet, OutputAndFeatureShapes) {
-  for (const auto& arch : kKNets) {
-    expect_shapes(arch, 1, 28);
-    expect_shapes(arch, 3, 32);
-  }
-  expect_shapes("knet", 3, 64);
-  expect_shapes("knetc4lrn", 1, 64);
-}
+TEST(KNet, OutputAndFeatureShapes) { expect_family_shapes(kKNets, "knet", "knetc4lrn"); }
 
 TEST(KNet, FeatureDimFollowsTheGeometry) {
   // Every pool is 3/2 SAME: 32 -> 16 -> 8 -> 4 (-> 2 for C4); 28 -> 14 -> 7 -> 4 (-> 2).
@@ -90,13 +83,7 @@ TEST(KNet, SeedDeterminism) {
   expect_seed_determinism("knetc4lrn", 1, 28);
 }
 
-TEST(KNet, GradientReachesEveryLayer) {
-  for (const auto& arch : kKNets) {
-    SCOPED_TRACE(arch);
-    Model m = build_model(options(arch, 3, 32));
-    expect_gradients_everywhere(*m, 3, 32);
-  }
-}
+TEST(KNet, GradientReachesEveryLayer) { expect_gradients_in_every_model(kKNets, 3, 32); }
 
 }  // namespace
 }  // namespace lrid

@@ -81,6 +81,27 @@ inline Model expect_shapes(const std::string& arch, int64_t channels, int64_t si
   return m;
 }
 
+// expect_shapes for every architecture of a family at 1x28 and 3x32, plus one
+// RGB and one greyscale model at 64x64.
+inline void expect_family_shapes(const std::vector<std::string>& family, const std::string& rgb64,
+                                 const std::string& grey64) {
+  for (const auto& arch : family) {
+    expect_shapes(arch, 1, 28);
+    expect_shapes(arch, 3, 32);
+  }
+  expect_shapes(rgb64, 3, 64);
+  expect_shapes(grey64, 1, 64);
+}
+
+// An inference-mode forward pass of two seeded images with every layer's input
+// and output captured (layer(m, name).layer->last_input() / last_output()).
+inline void forward_capturing(ModelImpl& m, int64_t channels, int64_t size) {
+  for (const auto& l : m.layers()) l.layer->set_capture(true);
+  m.eval();
+  torch::NoGradGuard no_grad;
+  m.forward(images(2, channels, size));
+}
+
 // Same names, shapes and values for every parameter and buffer.
 inline bool same_state(ModelImpl& a, ModelImpl& b) {
   auto pa = a.named_parameters(), pb = b.named_parameters();
@@ -119,6 +140,15 @@ inline void expect_gradients_everywhere(ModelImpl& m, int64_t channels, int64_t 
     ASSERT_TRUE(g.defined()) << l.name;
     EXPECT_TRUE(torch::isfinite(g).all().item<bool>()) << l.name;
     EXPECT_GT(g.abs().sum().item<double>(), 0.0) << l.name;
+  }
+}
+
+// expect_gradients_everywhere on a freshly built model of each architecture.
+inline void expect_gradients_in_every_model(const std::vector<std::string>& archs, int64_t channels, int64_t size) {
+  for (const auto& arch : archs) {
+    SCOPED_TRACE(arch);
+    Model m = build_model(options(arch, channels, size));
+    expect_gradients_everywhere(*m, channels, size);
   }
 }
 

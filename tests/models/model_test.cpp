@@ -7,6 +7,7 @@
 
 #include "core/errors.h"
 #include "model_checks.h"
+#include "test_util.h"
 
 namespace lrid {
 namespace {
@@ -21,12 +22,7 @@ TEST(Model, ArchitectureNamesInOrder) {
 
 // The ConfigError message of building `o`, or "" if it builds.
 std::string error_of(const ModelOptions& o) {
-  try {
-    build_model(o);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return test::error_message<ConfigError>([&] { build_model(o); });
 }
 
 TEST(Model, RejectsBadOptionsWithAConfigError) {

@@ -26,14 +26,7 @@ std::vector<std::string> expected_names(const std::vector<int>& blocks, const st
   return names;
 }
 
-TEST(ResNet, OutputAndFeatureShapes) {
-  for (const auto& arch : kResNets) {
-    expect_shapes(arch, 1, 28);
-    expect_shapes(arch, 3, 32);
-  }
-  expect_shapes("resnet18", 3, 64);
-  expect_shapes("resnet18v2", 1, 64);
-}
+TEST(ResNet, OutputAndFeatureShapes) { expect_family_shapes(kResNets, "resnet18", "resnet18v2"); }
 
 TEST(ResNet, LayerNamesCountsAndGrouping) {
   using C = std::array<int, 3>;
@@ -115,10 +108,7 @@ TEST(ResNet, BatchNormMomentumDefaultsAndOverride) {
 TEST(ResNet, StridedConvInputsIncludeTheExplicitPadding) {
   // 32 -> stem 16 -> pool 8 -> groups at 8, 4, 2, 1.
   Model m = build_model(options("resnet18", 3, 32));
-  for (const auto& l : m->layers()) l.layer->set_capture(true);
-  m->eval();
-  torch::NoGradGuard no_grad;
-  m->forward(images(2, 3, 32));
+  forward_capturing(*m, 3, 32);
   auto in_size = [&](const std::string& n) { return layer(*m, n).layer->last_input().size(2); };
   auto out_size = [&](const std::string& n) { return layer(*m, n).layer->last_output().size(2); };
   EXPECT_EQ(in_size("conv0"), 38);  // 32 + 3 + 3
@@ -141,11 +131,7 @@ TEST(ResNet, StridedConvInputsIncludeTheExplicitPadding) {
 TEST(ResNet, SeedDeterminism) { expect_seed_determinism("resnet18", 3, 32); }
 
 TEST(ResNet, GradientReachesEveryLayer) {
-  for (const auto& arch : {"resnet18v2", "resnet34v2"}) {
-    SCOPED_TRACE(arch);
-    Model m = build_model(options(arch, 3, 32));
-    expect_gradients_everywhere(*m, 3, 32);
-  }
+  expect_gradients_in_every_model({"resnet18v2", "resnet34v2"}, 3, 32);
   for (const auto& arch : {"resnet18", "resnet34"}) {
     SCOPED_TRACE(arch);
     Model m = build_model(options(arch, 1, 28));

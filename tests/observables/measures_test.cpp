@@ -1,6 +1,6 @@
 // The three measures (science.md §3.4-§3.6, §4): gradavg against autograd's
 // full Jacobian and the closed forms of linear layers, the feedback path on FA
-// and IA layers, unit subsampling and measurement noise.
+// and IA layers, and how each measure applies unit subsampling and noise.
 #include "observables/measures.h"
 
 #include <gtest/gtest.h>
@@ -164,30 +164,6 @@ TEST(Gradavg, PreSynapticNoiseHasTheDocumentedSpread) {
   const double sd = (a - b).std().item<double>(), want = 0.5 * std::sqrt(50.0) / 8.0;
   EXPECT_NEAR(sd, want, 0.05 * want);
   EXPECT_NEAR((a - b).mean().item<double>(), 0.0, 4 * want / std::sqrt(4000.0));
-}
-
-TEST(Subsampling, KeptCountIsCeilAndAtLeastOne) {
-  EXPECT_EQ(kept_count(10, 0.01), 1);
-  EXPECT_EQ(kept_count(300, 0.01), 3);
-  EXPECT_EQ(kept_count(7, 0.5), 4);
-  EXPECT_EQ(kept_count(1000, 0.001), 1);
-  EXPECT_EQ(kept_count(5, 1.0), 5);
-}
-
-TEST(Subsampling, SubsetsAreSeededPerRoleAndStable) {
-  MeasurementCondition c;
-  c.frac = 0.1;
-  c.seed = 4;
-  UnitSampler a(c), b(c);
-  torch::Tensor act = a.indices(UnitRole::kAct, 500);
-  EXPECT_EQ(act.size(0), 50);
-  EXPECT_TRUE(torch::equal(act, b.indices(UnitRole::kAct, 500)));  // same at every checkpoint and run
-  EXPECT_TRUE(torch::equal(act, std::get<0>(act.sort())));
-  EXPECT_FALSE(torch::equal(a.indices(UnitRole::kPre, 500), a.indices(UnitRole::kPost, 500)));
-  EXPECT_FALSE(torch::equal(a.indices(UnitRole::kAct, 500), a.indices(UnitRole::kWeight, 500)));
-  c.seed = 5;
-  EXPECT_FALSE(torch::equal(UnitSampler(c).indices(UnitRole::kAct, 500), act));
-  EXPECT_FALSE(UnitSampler(MeasurementCondition{}).indices(UnitRole::kAct, 500).defined());
 }
 
 TEST(Act, NoiseAddsItsVarianceAndKeepsTheMean) {

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
+#include "core/yaml_text.h"
 #include "test_paths.h"
+#include "test_util.h"
 
 namespace lrid {
 namespace {
@@ -15,12 +17,7 @@ std::string fixture(const std::string& name) {
 }
 
 std::string error_of(const std::string& name, const std::vector<std::string>& overrides = {}) {
-  try {
-    load_config(fixture(name), overrides);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return test::error_message<ConfigError>([&] { load_config(fixture(name), overrides); });
 }
 
 TEST(Config, GoodFileFillsDefaults) {
@@ -136,12 +133,22 @@ TEST(Config, MissingFileIsAConfigError) {
 }
 
 TEST(Config, EveryShippedConfigParses) {
+  int parsed = 0;
   for (const auto& dir : {"configs", "configs/train", "configs/rules"}) {
     for (const auto& e : std::filesystem::directory_iterator(std::string(LRID_SOURCE_DIR) + "/" + dir)) {
       if (e.path().extension() != ".yaml") continue;
-      EXPECT_NO_THROW(load_config(e.path().string())) << e.path();
+      try {
+        // ... and its resolved form (config.yaml of a run) reloads to the same configuration.
+        const Config c = load_config(e.path().string());
+        const Config again = parse_config(YAML::Load(yaml_block(c.to_yaml())), ConfigSource{"resolved", {}});
+        EXPECT_EQ(yaml_block(again.to_yaml()), yaml_block(c.to_yaml())) << e.path();
+        ++parsed;
+      } catch (const Error& err) {
+        ADD_FAILURE() << e.path() << ": " << err.what();
+      }
     }
   }
+  EXPECT_GE(parsed, 15);  // the shipped configurations were found
 }
 
 }  // namespace

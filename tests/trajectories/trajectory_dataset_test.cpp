@@ -8,6 +8,7 @@
 #include "classifiers/classifier_test_data.h"
 #include "core/errors.h"
 #include "core/files.h"
+#include "test_util.h"
 
 namespace lrid {
 namespace {
@@ -68,12 +69,7 @@ TEST(TrajectoryDataset, MissingFieldsAndForeignFilesAreDataErrors) {
   EXPECT_THROW(read_dataset(tmp("missing.h5").string()), DataError);
   std::vector<std::pair<std::string, torch::Tensor>> only_x = {{"X", torch::zeros({2, 3, 4})}};
   write_arrays(tmp("onlyx.h5").string(), only_x);
-  try {
-    read_dataset(tmp("onlyx.h5").string());
-    FAIL();
-  } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("'Y' is missing"), std::string::npos) << e.what();
-  }
+  test::expect_error<DataError>([] { read_dataset(tmp("onlyx.h5").string()); }, "'Y' is missing");
   fs::remove(tmp("text.h5"));
   fs::remove(tmp("onlyx.h5"));
 }

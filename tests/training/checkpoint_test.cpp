@@ -1,0 +1,157 @@
+// Checkpoints (training/checkpoint.h): parameters, buffers, the trainer's
+// position and every named optimizer's state survive a save/load round trip
+// (training continues exactly as without the interruption), a missing,
+// truncated or mismatched file is an IoError naming it, and list_checkpoints
+// sorts step_<N>.pt by N and ignores other files.
+#include "training/checkpoint.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "core/errors.h"
+#include "core/files.h"
+#include "test_util.h"
+
+namespace lrid {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A linear layer, a batch norm (running-statistics buffers) and a feedback
+// matrix trained by a second optimizer.
+struct CheckpointNet : torch::nn::Module {
+  explicit CheckpointNet(int64_t out = 2) {
+    fc = register_module("fc", torch::nn::Linear(3, out));
+    bn = register_module("bn", torch::nn::BatchNorm1d(out));
+    feedback = register_parameter("feedback", torch::randn({out, 3}));
+  }
+  torch::Tensor loss(const torch::Tensor& x) { return (bn(fc(x)).pow(2).sum() + (feedback * x.mean(0)).sum()); }
+  torch::nn::Linear fc{nullptr};
+  torch::nn::BatchNorm1d bn{nullptr};
+  torch::Tensor feedback;
+};
+
+struct CheckpointedTraining {
+  std::shared_ptr<CheckpointNet> net;
+  torch::optim::Adam adam;
+  torch::optim::SGD sgd;
+  CheckpointedTraining()
+      : net(std::make_shared<CheckpointNet>()),
+        adam(std::vector<torch::Tensor>{net->fc->weight, net->fc->bias, net->bn->weight, net->bn->bias},
+             torch::optim::AdamOptions(0.01)),
+        sgd(std::vector<torch::Tensor>{net->feedback}, torch::optim::SGDOptions(0.1).momentum(0.9)) {}
+  NamedOptimizers named() { return {{"optimizer", &adam}, {"feedback_optimizer", &sgd}}; }
+  void step(int64_t seed) {
+    net->train();
+    adam.zero_grad();
+    sgd.zero_grad();
+    net->loss(torch::randn({4, 3}, at::make_generator<at::CPUGeneratorImpl>(seed))).backward();
+    adam.step();
+    sgd.step();
+  }
+};
+
+bool same_named_tensors(const torch::OrderedDict<std::string, torch::Tensor>& a,
+                  const torch::OrderedDict<std::string, torch::Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].key() != b[i].key() || !torch::equal(a[i].value(), b[i].value())) return false;
+  return true;
+}
+
+TEST(Checkpoint, RoundTripRestoresModelOptimizersAndPosition) {
+  test::TempDir dir;
+  torch::manual_seed(1);
+  CheckpointedTraining a;
+  for (int64_t s = 0; s < 3; ++s) a.step(s);
+  const std::string path = (dir.path() / "step_3.pt").string();
+  save_checkpoint(path, *a.net, a.named(), TrainState{3, 12.5, 10.25, 1.5});
+  EXPECT_EQ(std::vector<std::string>{"step_3.pt"}, [&] {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir.path())) names.push_back(e.path().filename().string());
+    return names;
+  }());  // no temporary left
+  torch::manual_seed(2);
+  CheckpointedTraining b;  // other initial weights, no optimizer state
+  ASSERT_FALSE(same_named_tensors(a.net->named_parameters(), b.net->named_parameters()));
+  const TrainState st = load_checkpoint(path, *b.net, b.named());
+  EXPECT_EQ(st.step, 3);
+  EXPECT_EQ(st.wall_time_s, 12.5);
+  EXPECT_EQ(st.train_time_s, 10.25);
+  EXPECT_EQ(st.record_time_s, 1.5);
+  EXPECT_TRUE(same_named_tensors(a.net->named_parameters(), b.net->named_parameters()));
+  EXPECT_TRUE(same_named_tensors(a.net->named_buffers(), b.net->named_buffers()));  // running stats, batch count
+  // With the optimizer state restored (Adam moments and step, SGD momentum),
+  // the next steps are bit-identical to the uninterrupted run's.
+  for (int64_t s = 3; s < 5; ++s) {
+    a.step(s);
+    b.step(s);
+  }
+  EXPECT_TRUE(same_named_tensors(a.net->named_parameters(), b.net->named_parameters()));
+  // Without it, they are not.
+  torch::manual_seed(3);
+  CheckpointedTraining c;
+  load_checkpoint(path, *c.net);
+  CheckpointedTraining fresh_a;
+  load_checkpoint(path, *fresh_a.net, fresh_a.named());
+  c.step(3);
+  fresh_a.step(3);
+  EXPECT_FALSE(torch::equal(c.net->feedback, fresh_a.net->feedback));
+}
+
+TEST(Checkpoint, NullOptimizersAreSkipped) {
+  test::TempDir dir;
+  CheckpointedTraining a;
+  a.step(0);
+  const std::string path = (dir.path() / "c.pt").string();
+  save_checkpoint(path, *a.net, {{"optimizer", &a.adam}, {"feedback_optimizer", nullptr}}, TrainState{1, 0, 0, 0});
+  CheckpointedTraining b;
+  EXPECT_EQ(load_checkpoint(path, *b.net, {{"optimizer", &b.adam}, {"feedback_optimizer", nullptr}}).step, 1);
+  // Asking for an optimizer the file does not hold is an IoError naming the file.
+  test::expect_error<IoError>([&] { load_checkpoint(path, *b.net, b.named()); }, path);
+}
+
+TEST(Checkpoint, MissingTruncatedOrMismatchedFilesAreIoErrorsNamingThem) {
+  test::TempDir dir;
+  CheckpointedTraining a;
+  const std::string path = (dir.path() / "step_8.pt").string();
+  save_checkpoint(path, *a.net, a.named(), TrainState{8, 0, 0, 0});
+  const std::string missing = (dir.path() / "step_9.pt").string();
+  test::expect_error<IoError>([&] { load_checkpoint(missing, *a.net); }, missing + ": cannot read checkpoint");
+  fs::resize_file(path, fs::file_size(path) / 2);
+  test::expect_error<IoError>([&] { load_checkpoint(path, *a.net, a.named()); }, path);
+  write_file_atomic(path, "not a checkpoint");
+  test::expect_error<IoError>([&] { load_checkpoint(path, *a.net); }, path);
+  // A model of another shape.
+  const std::string other = (dir.path() / "wide.pt").string();
+  CheckpointNet wide(5);
+  save_checkpoint(other, wide, {}, TrainState{});
+  test::expect_error<IoError>([&] { load_checkpoint(other, *a.net); }, other + ": parameter ");
+  test::expect_error<IoError>([&] { load_checkpoint(other, *a.net); }, "has shape 5x3 in the checkpoint, 2x3 in the model");
+  // Writing into a missing folder.
+  const std::string nowhere = (dir.path() / "no" / "step_1.pt").string();
+  test::expect_error<IoError>([&] { save_checkpoint(nowhere, *a.net, {}, TrainState{}); }, nowhere);
+}
+
+TEST(Checkpoint, ListSortsByStepAndIgnoresOtherFiles) {
+  test::TempDir dir;
+  EXPECT_TRUE(list_checkpoints(dir.path()).empty());  // no checkpoints folder
+  const fs::path ck = dir.path() / "checkpoints";
+  fs::create_directories(ck);
+  for (const char* name : {"step_10.pt", "step_2.pt", "step_100.pt", "step_0.pt", "step_3.pt.tmp", "notes.txt",
+                           "step_x.pt", "step_5.pth", "Step_4.pt", "step_-1.pt", "xstep_6.pt"})
+    write_file_atomic(ck / name, "");
+  const auto list = list_checkpoints(dir.path());
+  std::vector<int64_t> steps;
+  for (const auto& [step, path] : list) {
+    steps.push_back(step);
+    EXPECT_EQ(path, ck / fmt::format("step_{}.pt", step));
+  }
+  EXPECT_EQ(steps, (std::vector<int64_t>{0, 2, 10, 100}));  // numeric, not text, order
+}
+
+}  // namespace
+}  // namespace lrid
