@@ -1,7 +1,7 @@
 // Name -> implementation registries (core/registry.h): names in registration
 // order, aliases resolved to canonical names, unknown names as one ConfigError
 // naming the place, the section, the name and the known ones, and parse_typed
-// filling typed options through the entry's parser.
+// filling typed options through the entry's OptionsBinding.
 #include "core/registry.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "core/options_binding.h"
 #include "test_util.h"
 
 namespace lrid {
@@ -19,22 +20,31 @@ struct ShapeOptions {
   std::string type;
   int64_t sides = 0;
   double size = 0;
+  int64_t rotation = 0;
 };
 
 struct ShapeSpec {
-  int64_t sides;
-  void parse(const Params& p, ShapeOptions& o) const {
-    o.sides = sides;
-    o.size = p.get_real("size");
-  }
+  OptionsBinding<ShapeOptions> options;
+  int64_t sides() const { return options.prototype().sides; }
 };
+
+// A shape's binding: its side count fixed in the prototype, its size a parameter.
+ShapeSpec shape(int64_t sides, double size, bool rotates = false) {
+  ShapeOptions p;
+  p.sides = sides;
+  p.size = size;
+  OptionsBinding<ShapeOptions> b(p);
+  b.add("size", &ShapeOptions::size);
+  if (rotates) b.add("rotation", &ShapeOptions::rotation);
+  return {b};
+}
 
 const Registry<ShapeSpec>& shape_registry() {
   static const Registry<ShapeSpec> r = [] {
     Registry<ShapeSpec> reg("shape");
-    reg.add("triangle", "three sides", {real_param("size", 1.0)}, ShapeSpec{3});
-    reg.add("square", "four sides", {real_param("size", 2.0), int_param("rotation", 0)}, ShapeSpec{4});
-    reg.add("hexagon", "six sides", {real_param("size", 3.0)}, ShapeSpec{6});
+    reg.add_typed("triangle", "three sides", shape(3, 1.0));
+    reg.add_typed("square", "four sides", shape(4, 2.0, true));
+    reg.add_typed("hexagon", "six sides", shape(6, 3.0));
     reg.add_alias("quad", "square");
     reg.add_alias("tri", "triangle");
     return reg;
@@ -53,7 +63,7 @@ TEST(Registry, NamesInRegistrationOrderAndAliasesResolved) {
   EXPECT_FALSE(r.known("circle"));
   EXPECT_FALSE(r.known("Square"));  // names are case-sensitive
   // at(), help() and schema() go through the alias to the entry.
-  EXPECT_EQ(r.at("quad").factory.sides, 4);
+  EXPECT_EQ(r.at("quad").factory.sides(), 4);
   EXPECT_EQ(r.help("tri"), "three sides");
   ASSERT_EQ(r.schema("quad").size(), 2u);
   EXPECT_EQ(r.schema("quad")[1].name, "rotation");
@@ -68,6 +78,14 @@ TEST(Registry, UnknownNameIsAConfigErrorNamingPlaceSectionAndKnownNames) {
   const RegistryBase& base = r;
   test::expect_error<ConfigError>([&] { base.schema("circle"); }, "shape: unknown shape type 'circle'");
   test::expect_error<ConfigError>([&] { r.at("circle"); }, "'circle'");
+}
+
+TEST(Registry, AddTypedTakesTheSchemaFromTheEntrysBinding) {
+  const Schema s = shape_registry().schema("square");
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].name, "size");
+  EXPECT_EQ(s[0].default_value.Scalar(), "2");  // the prototype's value, in its shortest form
+  EXPECT_EQ(s[1].default_value.as<int64_t>(), 0);
 }
 
 TEST(Registry, ParseTypedResolvesTheTypeAndRunsTheEntrysParser) {
