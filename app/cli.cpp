@@ -12,9 +12,9 @@ void on_run(CLI::App* cmd, Action& action, Action run) {
   cmd->callback([&action, run = std::move(run)] { action = run; });
 }
 
-void add_out_and_quiet(CLI::App* cmd, std::string& out, bool& quiet, const std::string& out_help) {
-  cmd->add_option("--out,-o", out, out_help);
-  cmd->add_flag("--quiet,-q", quiet, "no progress output");
+void add_out_and_quiet(CLI::App& cmd, std::string& out, bool& quiet, const std::string& out_help) {
+  cmd.add_option("--out,-o", out, out_help);
+  cmd.add_flag("--quiet,-q", quiet, "no progress output");
 }
 
 int64_t jobs_or_cores(int64_t jobs) {
@@ -28,8 +28,7 @@ int run_cli(int argc, char** argv) {
   app.set_version_flag("--version", std::string(version()) + " (" + git_commit() + ")");
   app.require_subcommand(1);
   Action action;
-  for (auto add : {add_train, add_info, add_layers, add_stats, add_classify, add_identify, add_sweep, add_dataset,
-                   add_experiment, add_report, add_demo})
+  for (auto add : {add_training_commands, add_stats_command, add_pipeline_commands, add_analysis_commands})
     add(app, action);
   try {
     app.parse(argc, argv);

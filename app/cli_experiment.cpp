@@ -1,11 +1,10 @@
-// Analysis subcommands: `lrid experiment`, `lrid report` and `lrid demo` (app/demo.h).
+// Analysis subcommands: `lrid experiment` and `lrid report`.
 #include <fmt/format.h>
 
 #include <filesystem>
 #include <iostream>
 
 #include "app/cli.h"
-#include "app/demo.h"
 #include "core/errors.h"
 #include "core/progress.h"
 #include "experiments/experiment.h"
@@ -56,45 +55,42 @@ int run_experiment_command(const ExperimentCommand& c) {
   return 0;
 }
 
-}  // namespace
-
 // `lrid experiment NAME DATASET.h5 [--out DIR] [key=value ...]`
-void add_experiment(CLI::App& app, Action& action) {
-  static ExperimentCommand c;
-  auto* cmd = app.add_subcommand("experiment", "run a paper experiment on a trajectory dataset (or all of them)");
-  cmd->add_option("name", c.name, "separation, importance, subsampling, noise, generalization, or all");
-  cmd->add_option("dataset", c.dataset, "trajectory dataset (HDF5)");
-  cmd->add_option("overrides", c.overrides, "key=value parameters (lrid experiment --list)");
+void declare_experiment(CLI::App& cmd, ExperimentCommand& c) {
+  cmd.description("run a paper experiment on a trajectory dataset (or all of them)");
+  cmd.add_option("name", c.name, "separation, importance, subsampling, noise, generalization, or all");
+  cmd.add_option("dataset", c.dataset, "trajectory dataset (HDF5)");
+  cmd.add_option("overrides", c.overrides, "key=value parameters (lrid experiment --list)");
   add_out_and_quiet(cmd, c.out, c.quiet,
                     "results directory (default results/<dataset stem>); experiments write DIR/NAME/");
-  cmd->add_flag("--list", c.list, "list the experiments and their parameters");
-  on_run(cmd, action, [] { return run_experiment_command(c); });
+  cmd.add_flag("--list", c.list, "list the experiments and their parameters");
+}
+
+struct ReportCommand {
+  std::string dir, output;
+};
+
+int run_report(const ReportCommand& c) {
+  const fs::path out = c.output.empty() ? fs::path(c.dir) / "report.html" : fs::path(c.output);
+  const ReportSummary s = write_report(c.dir, out);
+  std::cout << fmt::format("{}: {} experiments, {} figures, {} findings\n", out.string(), s.experiments, s.figures,
+                           s.findings);
+  return 0;
 }
 
 // `lrid report RESULTS_DIR -o report.html`
-void add_report(CLI::App& app, Action& action) {
-  static std::string dir, output;
-  auto* cmd = app.add_subcommand("report", "one self-contained HTML page of an experiment results directory");
-  cmd->add_option("results", dir, "results directory (lrid experiment --out)")->required();
-  cmd->add_option("--output,-o", output, "the HTML file (default RESULTS/report.html)");
-  on_run(cmd, action, [] {
-    const fs::path out = output.empty() ? fs::path(dir) / "report.html" : fs::path(output);
-    const ReportSummary s = write_report(dir, out);
-    std::cout << fmt::format("{}: {} experiments, {} figures, {} findings\n", out.string(), s.experiments, s.figures,
-                             s.findings);
-    return 0;
-  });
+void declare_report(CLI::App& cmd, ReportCommand& c) {
+  cmd.description("one self-contained HTML page of an experiment results directory");
+  cmd.add_option("results", c.dir, "results directory (lrid experiment --out)")->required();
+  cmd.add_option("--output,-o", c.output, "the HTML file (default RESULTS/report.html)");
 }
 
-// `lrid demo`: the demo sweep, its dataset, every experiment and the report.
-void add_demo(CLI::App& app, Action& action) {
-  static DemoOptions o;
-  auto* cmd = app.add_subcommand("demo", "the whole pipeline on the demo sweep: runs, dataset, experiments, report");
-  cmd->add_option("--sweep", o.sweep, "the sweep file (default configs/sweeps/demo.yaml)");
-  add_out_and_quiet(cmd, o.out, o.quiet, "output folder: runs/, dataset.h5, results/, report.html (default out/demo)");
-  cmd->add_option("--jobs,-j", o.jobs, "concurrent runs (0: all cores)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("overrides", o.overrides, "experiment parameters key=value, after the demo's own");
-  on_run(cmd, action, [] { return run_demo(o); });
+
+}  // namespace
+
+void add_analysis_commands(CLI::App& app, Action& action) {
+  add_command<ExperimentCommand>(app, action, "experiment", declare_experiment, run_experiment_command);
+  add_command<ReportCommand>(app, action, "report", declare_report, run_report);
 }
 
 }  // namespace lrid

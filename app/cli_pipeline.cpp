@@ -1,6 +1,7 @@
 // Pipeline subcommands: `lrid sweep` (runs), `lrid dataset` (collated
-// trajectories), `lrid classify` (the evaluation protocol) and `lrid identify`
-// (a saved classifier applied to new trajectories).
+// trajectories), `lrid classify` (the evaluation protocol), `lrid identify`
+// (a saved classifier applied to new trajectories) and `lrid demo` (all of it
+// on the demo sweep, then the experiments and the report: app/demo.h).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <torch/torch.h>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "app/cli.h"
+#include "app/demo.h"
 #include "app/sweep_runner.h"
 #include "classifiers/protocol.h"
 #include "classifiers/registry.h"
@@ -54,6 +56,26 @@ int run_classify(const ClassifyCommand& c) {
   return 0;
 }
 
+// `lrid classify DATASET.h5 --classifier NAME ...` (a name of classifier_registry())
+void declare_classify(CLI::App& cmd, ClassifyCommand& c) {
+  cmd.description("identify learning rules: the cross-validated protocol on a dataset");
+  ProtocolOptions& p = c.protocol;
+  cmd.add_option("dataset", c.dataset, "trajectory dataset (HDF5)")->required();
+  const auto names = classifier_registry().names();
+  cmd.add_option("--classifier,-c", p.classifier, fmt::format("{}", fmt::join(names, ", ")))->check(CLI::IsMember(names));
+  cmd.add_option("--observables", p.observables, "all (24 admissible), all45, weight, act, grad, or NAME,NAME,...");
+  cmd.add_option("--splits", p.splits, "outer train/test splits")->check(CLI::PositiveNumber);
+  cmd.add_option("--grid", p.grid, "paper or fast")->check(CLI::IsMember({"paper", "fast"}));
+  cmd.add_option("--set", c.sets, "fix a grid axis: KEY=V1,V2 (e.g. n_estimators=100)");
+  cmd.add_option("--seed", p.seed, "seed of the splits and the classifiers");
+  cmd.add_option("--jobs", p.n_jobs, "random-forest threads (0: all cores)")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--stat-noise-var", p.stat_noise_var, "Gaussian noise of this variance on the statistics (report variant)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_flag("--drop-nonfinite", p.drop_nonfinite, "drop rows with non-finite selected values (counted per rule)");
+  add_out_and_quiet(cmd, c.out, c.quiet, "results directory (default: results/<dataset>_<classifier>)");
+  cmd.add_option("--save-model", c.save_model, "also fit on every row and save the classifier here");
+}
+
 struct IdentifyCommand {
   std::string model, dataset, out;
 };
@@ -87,6 +109,14 @@ int run_identify(const IdentifyCommand& c) {
   return 0;
 }
 
+// `lrid identify --model FILE DATASET.h5`: each row's predicted rule.
+void declare_identify(CLI::App& cmd, IdentifyCommand& c) {
+  cmd.add_option("--model,-m", c.model, "a classifier saved by lrid classify --save-model")->required();
+  cmd.add_option("dataset", c.dataset, "trajectory dataset (HDF5) with the classifier's observables")->required();
+  cmd.add_option("--out,-o", c.out, "also write the table as CSV here");
+  cmd.description("apply a saved classifier to new trajectories");
+}
+
 struct SweepCommand {
   std::string config, shard, out;
   std::vector<std::string> overrides;
@@ -114,6 +144,17 @@ int run_sweep_command(const SweepCommand& c) {
                            dir.string(), i, n, s.finished, s.skipped, s.failed, s.diverged, s.wall_time_s);
   for (const auto& p : s.problems) std::cout << "  " << p << "\n";
   return s.failed > 0 ? 1 : 0;
+}
+
+// `lrid sweep CONFIG [key=value ...] [--jobs N] [--shard I/N] [--out DIR]`.
+void declare_sweep(CLI::App& cmd, SweepCommand& c) {
+  cmd.description("run every run of a sweep grid (resumable, parallel, shardable)");
+  cmd.add_option("config", c.config, "sweep file (YAML: base, grid, overrides, set)")->required();
+  cmd.add_option("overrides", c.overrides, "dotted overrides applied to every run");
+  cmd.add_option("--jobs,-j", c.jobs, "concurrent runs, one thread each (0: all cores)")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--shard", c.shard, "I/N: run only runs i with i mod N = I (default: SLURM_ARRAY_TASK_ID/COUNT)");
+  add_out_and_quiet(cmd, c.out, c.quiet, "sweep directory (default: runs/<sweep name>)");
+  cmd.add_flag("--dry-run", c.dry, "list the runs and exit");
 }
 
 struct DatasetBuildCommand {
@@ -144,72 +185,50 @@ int run_dataset_build(const DatasetBuildCommand& c) {
   return 0;
 }
 
+// `lrid dataset build RUN_DIR... -o dataset.h5` and `lrid dataset info FILE`.
+void declare_dataset_build(CLI::App& cmd, DatasetBuildCommand& c) {
+  cmd.description("collate finished runs (sweep or run directories) into dataset.h5");
+  cmd.add_option("dirs", c.roots, "sweep or run directories")->required();
+  cmd.add_option("--output,-o", c.output, "the dataset file to write (HDF5)")->required();
+  cmd.add_flag("--all45", c.all45, "keep all 45 observables (default: the 24 admissible)");
+  cmd.add_option("--conditions", c.conditions, "measurement conditions to include (default: all)")->delimiter(',');
+  cmd.add_option("--attr", c.attrs, "KEY=VALUE provenance stored as a file attribute (repeatable)");
+}
+
+struct DatasetInfoCommand {
+  std::string file;
+};
+
+int run_dataset_info(const DatasetInfoCommand& c) {
+  std::cout << dataset_summary(read_dataset(c.file));
+  return 0;
+}
+
+void declare_dataset_info(CLI::App& cmd, DatasetInfoCommand& c) {
+  cmd.description("summarise a trajectory dataset");
+  cmd.add_option("file", c.file, "dataset (HDF5)")->required();
+}
+
+// `lrid demo`: the demo sweep, its dataset, every experiment and the report.
+void declare_demo(CLI::App& cmd, DemoOptions& o) {
+  cmd.description("the whole pipeline on the demo sweep: runs, dataset, experiments, report");
+  cmd.add_option("--sweep", o.sweep, "the sweep file (default configs/sweeps/demo.yaml)");
+  add_out_and_quiet(cmd, o.out, o.quiet, "output folder: runs/, dataset.h5, results/, report.html (default out/demo)");
+  cmd.add_option("--jobs,-j", o.jobs, "concurrent runs (0: all cores)")->check(CLI::NonNegativeNumber);
+  cmd.add_option("overrides", o.overrides, "experiment parameters key=value, after the demo's own");
+}
+
 }  // namespace
 
-// `lrid classify DATASET.h5 --classifier NAME ...` (a name of classifier_registry())
-void add_classify(CLI::App& app, Action& action) {
-  static ClassifyCommand c;
-  ProtocolOptions& p = c.protocol;
-  auto* cmd = app.add_subcommand("classify", "identify learning rules: the cross-validated protocol on a dataset");
-  cmd->add_option("dataset", c.dataset, "trajectory dataset (HDF5)")->required();
-  const auto names = classifier_registry().names();
-  cmd->add_option("--classifier,-c", p.classifier, fmt::format("{}", fmt::join(names, ", ")))->check(CLI::IsMember(names));
-  cmd->add_option("--observables", p.observables, "all (24 admissible), all45, weight, act, grad, or NAME,NAME,...");
-  cmd->add_option("--splits", p.splits, "outer train/test splits")->check(CLI::PositiveNumber);
-  cmd->add_option("--grid", p.grid, "paper or fast")->check(CLI::IsMember({"paper", "fast"}));
-  cmd->add_option("--set", c.sets, "fix a grid axis: KEY=V1,V2 (e.g. n_estimators=100)");
-  cmd->add_option("--seed", p.seed, "seed of the splits and the classifiers");
-  cmd->add_option("--jobs", p.n_jobs, "random-forest threads (0: all cores)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--stat-noise-var", p.stat_noise_var, "Gaussian noise of this variance on the statistics (report variant)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_flag("--drop-nonfinite", p.drop_nonfinite, "drop rows with non-finite selected values (counted per rule)");
-  add_out_and_quiet(cmd, c.out, c.quiet, "results directory (default: results/<dataset>_<classifier>)");
-  cmd->add_option("--save-model", c.save_model, "also fit on every row and save the classifier here");
-  on_run(cmd, action, [] { return run_classify(c); });
-}
-
-// `lrid identify --model FILE DATASET.h5`: each row's predicted rule.
-void add_identify(CLI::App& app, Action& action) {
-  static IdentifyCommand c;
-  auto* cmd = app.add_subcommand("identify", "apply a saved classifier to new trajectories");
-  cmd->add_option("--model,-m", c.model, "a classifier saved by lrid classify --save-model")->required();
-  cmd->add_option("dataset", c.dataset, "trajectory dataset (HDF5) with the classifier's observables")->required();
-  cmd->add_option("--out,-o", c.out, "also write the table as CSV here");
-  on_run(cmd, action, [] { return run_identify(c); });
-}
-
-// `lrid sweep CONFIG [key=value ...] [--jobs N] [--shard I/N] [--out DIR]`.
-void add_sweep(CLI::App& app, Action& action) {
-  static SweepCommand c;
-  auto* cmd = app.add_subcommand("sweep", "run every run of a sweep grid (resumable, parallel, shardable)");
-  cmd->add_option("config", c.config, "sweep file (YAML: base, grid, overrides, set)")->required();
-  cmd->add_option("overrides", c.overrides, "dotted overrides applied to every run");
-  cmd->add_option("--jobs,-j", c.jobs, "concurrent runs, one thread each (0: all cores)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--shard", c.shard, "I/N: run only runs i with i mod N = I (default: SLURM_ARRAY_TASK_ID/COUNT)");
-  add_out_and_quiet(cmd, c.out, c.quiet, "sweep directory (default: runs/<sweep name>)");
-  cmd->add_flag("--dry-run", c.dry, "list the runs and exit");
-  on_run(cmd, action, [] { return run_sweep_command(c); });
-}
-
-// `lrid dataset build RUN_DIR... -o dataset.h5` and `lrid dataset info FILE`.
-void add_dataset(CLI::App& app, Action& action) {
-  static DatasetBuildCommand c;
-  static std::string info_file;
-  auto* cmd = app.add_subcommand("dataset", "collate runs into a trajectory dataset, or summarise one");
-  cmd->require_subcommand(1);
-  auto* build = cmd->add_subcommand("build", "collate finished runs (sweep or run directories) into dataset.h5");
-  build->add_option("dirs", c.roots, "sweep or run directories")->required();
-  build->add_option("--output,-o", c.output, "the dataset file to write (HDF5)")->required();
-  build->add_flag("--all45", c.all45, "keep all 45 observables (default: the 24 admissible)");
-  build->add_option("--conditions", c.conditions, "measurement conditions to include (default: all)")->delimiter(',');
-  build->add_option("--attr", c.attrs, "KEY=VALUE provenance stored as a file attribute (repeatable)");
-  on_run(build, action, [] { return run_dataset_build(c); });
-  auto* info = cmd->add_subcommand("info", "summarise a trajectory dataset");
-  info->add_option("file", info_file, "dataset (HDF5)")->required();
-  on_run(info, action, [] {
-    std::cout << dataset_summary(read_dataset(info_file));
-    return 0;
-  });
+void add_pipeline_commands(CLI::App& app, Action& action) {
+  add_command<ClassifyCommand>(app, action, "classify", declare_classify, run_classify);
+  add_command<IdentifyCommand>(app, action, "identify", declare_identify, run_identify);
+  add_command<SweepCommand>(app, action, "sweep", declare_sweep, run_sweep_command);
+  CLI::App* dataset = app.add_subcommand("dataset", "collate runs into a trajectory dataset, or summarise one");
+  dataset->require_subcommand(1);
+  add_command<DatasetBuildCommand>(*dataset, action, "build", declare_dataset_build, run_dataset_build);
+  add_command<DatasetInfoCommand>(*dataset, action, "info", declare_dataset_info, run_dataset_info);
+  add_command<DemoOptions>(app, action, "demo", declare_demo, run_demo);
 }
 
 }  // namespace lrid

@@ -74,28 +74,30 @@ int run_stats(const StatsCommand& c) {
   return 0;
 }
 
-}  // namespace
-
 // `lrid stats --input FILE --measure weight|act|gradavg ...`
-void add_stats(CLI::App& app, Action& action) {
-  static StatsCommand c;
-  auto* cmd = app.add_subcommand("stats", "the observables of your own recording (.npy or CSV)");
-  cmd->add_option("--input,-i", c.input, "a .npy array (float32/float64, C order) or a CSV matrix")->required();
-  cmd->add_option("--measure,-m", c.measure, "weight (any array), act ([samples, units]), gradavg "
+void declare_stats(CLI::App& cmd, StatsCommand& c) {
+  cmd.description("the observables of your own recording (.npy or CSV)");
+  cmd.add_option("--input,-i", c.input, "a .npy array (float32/float64, C order) or a CSV matrix")->required();
+  cmd.add_option("--measure,-m", c.measure, "weight (any array), act ([samples, units]), gradavg "
                                              "(Jacobian [n_out, n_in] or [samples, n_out, n_in])")
       ->check(CLI::IsMember({"weight", "act", "gradavg"}));
-  cmd->add_option("--subsample", c.subsample, "keep ceil(F * n) units, F in (0, 1]")->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--noise", c.noise, "additive Gaussian noise, absolute standard deviation")
+  cmd.add_option("--subsample", c.subsample, "keep ceil(F * n) units, F in (0, 1]")->check(CLI::Range(0.0, 1.0));
+  cmd.add_option("--noise", c.noise, "additive Gaussian noise, absolute standard deviation")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--seed", c.seed, "seed of the unit subset and the noise")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--format", c.format, "json or csv")->check(CLI::IsMember({"json", "csv"}));
-  cmd->add_option("--sample-reduction", c.reduction, "act/gradavg: mean or median over samples")
+  cmd.add_option("--seed", c.seed, "seed of the unit subset and the noise")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--format", c.format, "json or csv")->check(CLI::IsMember({"json", "csv"}));
+  cmd.add_option("--sample-reduction", c.reduction, "act/gradavg: mean or median over samples")
       ->check(CLI::IsMember({"mean", "median"}));
-  cmd->add_option("--weight-norm", c.norm_mode, "weight: frobenius or slice_mean (leading axis)")
+  cmd.add_option("--weight-norm", c.norm_mode, "weight: frobenius or slice_mean (leading axis)")
       ->check(CLI::IsMember({"frobenius", "slice_mean"}));
-  cmd->add_option("--repeat", c.repeat, "benchmark: time the statistics N more times (stderr)")
+  cmd.add_option("--repeat", c.repeat, "benchmark: time the statistics N more times (stderr)")
       ->check(CLI::NonNegativeNumber);
-  on_run(cmd, action, [] { return run_stats(c); });
+}
+
+}  // namespace
+
+void add_stats_command(CLI::App& app, Action& action) {
+  add_command<StatsCommand>(app, action, "stats", declare_stats, run_stats);
 }
 
 }  // namespace lrid

@@ -53,11 +53,43 @@ int run_train(const TrainCommand& c) {
   return 0;
 }
 
+// `lrid train CONFIG [key=value ...] [--out DIR]`
+void declare_train(CLI::App& cmd, TrainCommand& c) {
+  cmd.description("train one network from a YAML config");
+  cmd.add_option("config", c.config, "YAML configuration file")->required();
+  cmd.add_option("overrides", c.overrides, "dotted overrides, e.g. optimizer.parameters.lr=0.01");
+  add_out_and_quiet(cmd, c.out, c.quiet, "run directory (default: runs/<run name>)");
+  cmd.add_flag("--print-config", c.print_config, "print the resolved configuration and exit");
+  cmd.add_flag("--no-resume", c.restart, "ignore checkpoints in the run directory");
+}
+
+struct InfoCommand {
+  std::string section;  // empty: every section
+};
+
+// `lrid info [SECTION]`: every section's types and their parameters (the config reference).
+int run_info(const InfoCommand& c) {
+  for (const auto& s : config_sections()) {
+    if (!c.section.empty() && s != c.section) continue;
+    const RegistryBase& reg = section_registry(s);
+    std::cout << s << ":\n";
+    for (const auto& name : reg.names())
+      std::cout << fmt::format("  {:<14} {}\n  {:<14} {}\n", name, reg.help(name), "", describe_schema(reg.schema(name)));
+  }
+  return 0;
+}
+
+void declare_info(CLI::App& cmd, InfoCommand& c) {
+  cmd.description("list config sections, their types and parameters");
+  cmd.add_option("section", c.section, "only this section");
+}
+
 struct LayersCommand {
   std::string architecture;
   int64_t input_size = 32, channels = 3, classes = 10, projection = 0;
 };
 
+// `lrid layers ARCH`: the recordable layers of an architecture.
 int run_layers(const LayersCommand& c) {
   ModelOptions o;
   o.architecture = model_registry().canonical(c.architecture, "architecture");
@@ -73,49 +105,22 @@ int run_layers(const LayersCommand& c) {
   return 0;
 }
 
+void declare_layers(CLI::App& cmd, LayersCommand& c) {
+  cmd.description("list an architecture's recordable layers");
+  cmd.add_option("architecture", c.architecture, "architecture name")->required();
+  cmd.add_option("--input-size", c.input_size, "input size");
+  cmd.add_option("--channels", c.channels, "input channels");
+  cmd.add_option("--classes", c.classes, "number of classes");
+  cmd.add_option("--projection-dim", c.projection, "the SimCLR network with this projection size (task simclr: 128)")
+      ->check(CLI::NonNegativeNumber);
+}
+
 }  // namespace
 
-// `lrid train CONFIG [key=value ...] [--out DIR]`
-void add_train(CLI::App& app, Action& action) {
-  static TrainCommand c;
-  auto* cmd = app.add_subcommand("train", "train one network from a YAML config");
-  cmd->add_option("config", c.config, "YAML configuration file")->required();
-  cmd->add_option("overrides", c.overrides, "dotted overrides, e.g. optimizer.parameters.lr=0.01");
-  add_out_and_quiet(cmd, c.out, c.quiet, "run directory (default: runs/<run name>)");
-  cmd->add_flag("--print-config", c.print_config, "print the resolved configuration and exit");
-  cmd->add_flag("--no-resume", c.restart, "ignore checkpoints in the run directory");
-  on_run(cmd, action, [] { return run_train(c); });
-}
-
-// `lrid info [SECTION]`: every section's types and their parameters (the config reference).
-void add_info(CLI::App& app, Action& action) {
-  static std::string section;
-  auto* cmd = app.add_subcommand("info", "list config sections, their types and parameters");
-  cmd->add_option("section", section, "only this section");
-  on_run(cmd, action, [] {
-    for (const auto& s : config_sections()) {
-      if (!section.empty() && s != section) continue;
-      const RegistryBase& reg = section_registry(s);
-      std::cout << s << ":\n";
-      for (const auto& name : reg.names())
-        std::cout << fmt::format("  {:<14} {}\n  {:<14} {}\n", name, reg.help(name), "",
-                                 describe_schema(reg.schema(name)));
-    }
-    return 0;
-  });
-}
-
-// `lrid layers ARCH`: the recordable layers of an architecture.
-void add_layers(CLI::App& app, Action& action) {
-  static LayersCommand c;
-  auto* cmd = app.add_subcommand("layers", "list an architecture's recordable layers");
-  cmd->add_option("architecture", c.architecture, "architecture name")->required();
-  cmd->add_option("--input-size", c.input_size, "input size");
-  cmd->add_option("--channels", c.channels, "input channels");
-  cmd->add_option("--classes", c.classes, "number of classes");
-  cmd->add_option("--projection-dim", c.projection, "the SimCLR network with this projection size (task simclr: 128)")
-      ->check(CLI::NonNegativeNumber);
-  on_run(cmd, action, [] { return run_layers(c); });
+void add_training_commands(CLI::App& app, Action& action) {
+  add_command<TrainCommand>(app, action, "train", declare_train, run_train);
+  add_command<InfoCommand>(app, action, "info", declare_info, run_info);
+  add_command<LayersCommand>(app, action, "layers", declare_layers, run_layers);
 }
 
 }  // namespace lrid

@@ -8,7 +8,6 @@ n_jobs=2), cv=StratifiedKFold(5)), fit on the same z-scored features.
 
   bench/classifier_protocol.py [--lrid build/lrid] [--splits 10] [--rows-per-rule 60]
 """
-import argparse
 import json
 import pathlib
 import subprocess
@@ -19,6 +18,8 @@ import h5py
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+import bench_args
 
 RULES = ["adam", "fa", "ia", "sgdm"]
 
@@ -38,8 +39,7 @@ def synthetic(rows_per_rule, seed=0, T=21, K=24):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--lrid", default=str(pathlib.Path(__file__).resolve().parent.parent / "build" / "lrid"))
+    ap = bench_args.parser()
     ap.add_argument("--splits", type=int, default=10)
     ap.add_argument("--rows-per-rule", type=int, default=60)
     args = ap.parse_args()

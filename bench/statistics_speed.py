@@ -10,7 +10,6 @@ on a ReLU layer [256, 64*7*7]; `weight` on a ResNet-18 block kernel
 [256, 256, 3, 3]. lrid's time comes from `lrid stats --repeat` (the
 statistics only, without reading the file); both sides use float32 input.
 """
-import argparse
 import pathlib
 import re
 import subprocess
@@ -19,6 +18,8 @@ import time
 
 import numpy as np
 import torch
+
+import bench_args
 
 
 def pct_index(n, q):
@@ -52,8 +53,7 @@ def python_measure(a, measure):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--lrid", default=str(pathlib.Path(__file__).resolve().parent.parent / "build" / "lrid"))
+    ap = bench_args.parser()
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()

@@ -23,58 +23,35 @@
 
 namespace lrid {
 
-// How a field type maps to a parameter: its ParamSpec (with the prototype's
-// value as default) and how its value is read back.
+// How a field type maps to a parameter: its ParamSpec with the prototype's value
+// as default (field_param), and its value read back (field_value).
+inline ParamSpec field_param(const std::string& n, int64_t d) { return int_param(n, d); }
+inline ParamSpec field_param(const std::string& n, uint64_t d) { return int_param(n, static_cast<int64_t>(d)); }
+inline ParamSpec field_param(const std::string& n, double d) { return real_param(n, d); }
+inline ParamSpec field_param(const std::string& n, bool d) { return bool_param(n, d); }
+inline ParamSpec field_param(const std::string& n, const std::string& d) { return string_param(n, d); }
+inline ParamSpec field_param(const std::string& n, const std::vector<double>& d) { return reals_param(n, d); }
+inline ParamSpec field_param(const std::string& n, const std::vector<int64_t>& d) { return ints_param(n, d); }
+inline ParamSpec field_param(const std::string& n, const std::vector<std::string>& d) { return strings_param(n, d); }
+
 template <class T>
-struct ParamField;
+T field_value(const Params& p, const std::string& n);
 template <>
-struct ParamField<int64_t> {
-  static ParamSpec spec(const std::string& n, int64_t d) { return int_param(n, d); }
-  static int64_t get(const Params& p, const std::string& n) { return p.get_int(n); }
-  static constexpr ParamType kType = ParamType::kInt;
-};
+inline int64_t field_value(const Params& p, const std::string& n) { return p.get_int(n); }
+template <>  // seeds: a non-negative integer parameter
+inline uint64_t field_value(const Params& p, const std::string& n) { return static_cast<uint64_t>(p.get_int(n)); }
 template <>
-struct ParamField<uint64_t> {  // seeds: a non-negative integer parameter
-  static ParamSpec spec(const std::string& n, uint64_t d) { return int_param(n, static_cast<int64_t>(d)); }
-  static uint64_t get(const Params& p, const std::string& n) { return static_cast<uint64_t>(p.get_int(n)); }
-  static constexpr ParamType kType = ParamType::kInt;
-};
+inline double field_value(const Params& p, const std::string& n) { return p.get_real(n); }
 template <>
-struct ParamField<double> {
-  static ParamSpec spec(const std::string& n, double d) { return real_param(n, d); }
-  static double get(const Params& p, const std::string& n) { return p.get_real(n); }
-  static constexpr ParamType kType = ParamType::kReal;
-};
+inline bool field_value(const Params& p, const std::string& n) { return p.get_bool(n); }
 template <>
-struct ParamField<bool> {
-  static ParamSpec spec(const std::string& n, bool d) { return bool_param(n, d); }
-  static bool get(const Params& p, const std::string& n) { return p.get_bool(n); }
-  static constexpr ParamType kType = ParamType::kBool;
-};
+inline std::string field_value(const Params& p, const std::string& n) { return p.get_string(n); }
 template <>
-struct ParamField<std::string> {
-  static ParamSpec spec(const std::string& n, const std::string& d) { return string_param(n, d); }
-  static std::string get(const Params& p, const std::string& n) { return p.get_string(n); }
-  static constexpr ParamType kType = ParamType::kString;
-};
+inline std::vector<double> field_value(const Params& p, const std::string& n) { return p.get_reals(n); }
 template <>
-struct ParamField<std::vector<double>> {
-  static ParamSpec spec(const std::string& n, const std::vector<double>& d) { return reals_param(n, d); }
-  static std::vector<double> get(const Params& p, const std::string& n) { return p.get_reals(n); }
-  static constexpr ParamType kType = ParamType::kRealList;
-};
+inline std::vector<int64_t> field_value(const Params& p, const std::string& n) { return p.get_ints(n); }
 template <>
-struct ParamField<std::vector<int64_t>> {
-  static ParamSpec spec(const std::string& n, const std::vector<int64_t>& d) { return ints_param(n, d); }
-  static std::vector<int64_t> get(const Params& p, const std::string& n) { return p.get_ints(n); }
-  static constexpr ParamType kType = ParamType::kIntList;
-};
-template <>
-struct ParamField<std::vector<std::string>> {
-  static ParamSpec spec(const std::string& n, const std::vector<std::string>& d) { return strings_param(n, d); }
-  static std::vector<std::string> get(const Params& p, const std::string& n) { return p.get_strings(n); }
-  static constexpr ParamType kType = ParamType::kStringList;
-};
+inline std::vector<std::string> field_value(const Params& p, const std::string& n) { return p.get_strings(n); }
 
 template <class O>
 class OptionsBinding {
@@ -89,7 +66,7 @@ class OptionsBinding {
   // returned spec takes the checks (.at_least(), .one_of(), .describe(), ...).
   template <class T>
   ParamSpec& add(const std::string& name, Access<T> field) {
-    return bind<T>(ParamField<T>::spec(name, field(prototype_)), field, Presence::kAlways);
+    return bind<T>(field_param(name, field(prototype_)), field, Presence::kAlways);
   }
   template <class T>
   ParamSpec& add(const std::string& name, T O::*field) {
@@ -98,12 +75,12 @@ class OptionsBinding {
   // A parameter without a default that the user must give.
   template <class T>
   ParamSpec& require(const std::string& name, T O::*field) {
-    return bind<T>(required_param(name, ParamField<T>::kType), member(field), Presence::kAlways);
+    return bind<T>(without_default(field_param(name, T{}), false), member(field), Presence::kAlways);
   }
   // A parameter without a default that may be absent; then the field keeps the prototype's value.
   template <class T>
   ParamSpec& optional(const std::string& name, T O::*field) {
-    return bind<T>(optional_param(name, ParamField<T>::kType), member(field), Presence::kMaybe);
+    return bind<T>(without_default(field_param(name, T{}), true), member(field), Presence::kMaybe);
   }
 
   // A field held in another form than its parameter: the parameter has type Raw and
@@ -112,8 +89,8 @@ class OptionsBinding {
   ParamSpec& add_converted(const std::string& name, T O::*field, const Raw& raw_default,
                            std::function<T(const Raw&)> convert) {
     const Access<T> access = member(field);
-    setters_.push_back([name, access, convert](const Params& p, O& o) { access(o) = convert(ParamField<Raw>::get(p, name)); });
-    specs_.push_back(ParamField<Raw>::spec(name, raw_default));
+    setters_.push_back([name, access, convert](const Params& p, O& o) { access(o) = convert(field_value<Raw>(p, name)); });
+    specs_.push_back(field_param(name, raw_default));
     return specs_.back();
   }
 
@@ -129,6 +106,12 @@ class OptionsBinding {
 
  private:
   enum class Presence { kAlways, kMaybe };
+  // A required (no default) or optional (may be absent) parameter of the spec's type.
+  static ParamSpec without_default(ParamSpec spec, bool optional) {
+    spec.default_value = YAML::Node();
+    spec.optional = optional;
+    return spec;
+  }
   template <class T>
   static Access<T> member(T O::*field) {
     return [field](O& o) -> T& { return o.*field; };
@@ -137,7 +120,7 @@ class OptionsBinding {
   ParamSpec& bind(ParamSpec spec, Access<T> field, Presence presence) {
     const std::string name = spec.name;
     setters_.push_back([name, field, presence](const Params& p, O& o) {
-      if (presence == Presence::kAlways || p.has(name)) field(o) = ParamField<T>::get(p, name);
+      if (presence == Presence::kAlways || p.has(name)) field(o) = field_value<T>(p, name);
     });
     specs_.push_back(std::move(spec));
     return specs_.back();
@@ -147,5 +130,18 @@ class OptionsBinding {
   std::deque<ParamSpec> specs_;  // a deque: add() hands out references that later adds keep valid
   std::vector<std::function<void(const Params&, O&)>> setters_;
 };
+
+// The binding that `declare` fills, built once on first use:
+//   void declare_run(OptionsBinding<RunOptions>& b) { b.add(...); ... }
+//   const OptionsBinding<RunOptions>& run_binding() { return bound_once<RunOptions, declare_run>(); }
+template <class O, void (*Declare)(OptionsBinding<O>&)>
+const OptionsBinding<O>& bound_once() {
+  static const OptionsBinding<O> binding = [] {
+    OptionsBinding<O> b;
+    Declare(b);
+    return b;
+  }();
+  return binding;
+}
 
 }  // namespace lrid

@@ -80,6 +80,14 @@ class Registry : public RegistryBase {
   std::map<std::string, Entry> entries_;
 };
 
+// The registry that `make` builds, built once on first use (thread-safe):
+//   const Registry<DataSpec>& data_registry() { return built_once<DataSpec, make_data_registry>(); }
+template <class Spec, Registry<Spec> (*Make)()>
+const Registry<Spec>& built_once() {
+  static const Registry<Spec> registry = Make();
+  return registry;
+}
+
 // The typed options of a config section: `type` resolved to its canonical name,
 // and its entry's OptionsBinding (Spec::options) fills every field from the
 // validated Params. The one way a section's parameters become options.

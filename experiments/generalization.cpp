@@ -175,19 +175,16 @@ void held_out_findings(const ExperimentContext& ctx, const HeldOutResults& res,
                             v == "agrees" ? "generalises" : v == "partly" ? "partly generalises" : "does not generalise"});
 }
 
+void declare_generalization(OptionsBinding<GeneralizationOptions>& b) {
+  b.add("classifier", &GeneralizationOptions::classifier).one_of(classifier_registry().names());
+  b.add("by", &GeneralizationOptions::by)
+      .one_of({"architecture", "task", "batch_size", "model_seed", "dataset_seed", "dataset"})
+      .describe("meta columns whose values are held out one at a time");
+}
+
 }  // namespace
 
-const OptionsBinding<GeneralizationOptions>& generalization_binding() {
-  static const OptionsBinding<GeneralizationOptions> binding = [] {
-    OptionsBinding<GeneralizationOptions> b;
-    b.add("classifier", &GeneralizationOptions::classifier).one_of(classifier_registry().names());
-    b.add("by", &GeneralizationOptions::by)
-        .one_of({"architecture", "task", "batch_size", "model_seed", "dataset_seed", "dataset"})
-        .describe("meta columns whose values are held out one at a time");
-    return b;
-  }();
-  return binding;
-}
+const OptionsBinding<GeneralizationOptions>& generalization_binding() { return bound_once<GeneralizationOptions, declare_generalization>(); }
 
 
 ExperimentOutput run_generalization(const ExperimentContext& ctx, const GeneralizationOptions& o) {

@@ -236,18 +236,15 @@ void statistic_findings(const StatisticResults& stat, const std::vector<double>&
                                                                         : "disagrees"});
 }
 
+void declare_noise(OptionsBinding<NoiseOptions>& b) {
+  b.add("classifier", &NoiseOptions::classifier).one_of(classifier_registry().names());
+  b.add("variances", &NoiseOptions::variances).at_least(0).describe("statistic-level noise variances");
+  b.add("recorded", &NoiseOptions::recorded).describe("also classify the recorded measurement conditions");
+}
+
 }  // namespace
 
-const OptionsBinding<NoiseOptions>& noise_binding() {
-  static const OptionsBinding<NoiseOptions> binding = [] {
-    OptionsBinding<NoiseOptions> b;
-    b.add("classifier", &NoiseOptions::classifier).one_of(classifier_registry().names());
-    b.add("variances", &NoiseOptions::variances).at_least(0).describe("statistic-level noise variances");
-    b.add("recorded", &NoiseOptions::recorded).describe("also classify the recorded measurement conditions");
-    return b;
-  }();
-  return binding;
-}
+const OptionsBinding<NoiseOptions>& noise_binding() { return bound_once<NoiseOptions, declare_noise>(); }
 
 
 ExperimentOutput run_noise(const ExperimentContext& ctx, const NoiseOptions& o) {

@@ -39,28 +39,25 @@ std::vector<std::string> canonical_rules(std::vector<std::string> rules) {
   return rules;
 }
 
+void declare_common(OptionsBinding<CommonOptions>& b) {
+  b.add("splits", &CommonOptions::splits).at_least(1).describe("outer train/test splits of each protocol run");
+  b.add("seed", &CommonOptions::seed).at_least(0).describe("seed of the splits, subsets and classifiers");
+  b.add("grid", &CommonOptions::grid).one_of({"paper", "fast"}).describe("classifier hyperparameter grid");
+  b.add_converted<std::vector<std::string>, GridOverrides>("set", &CommonOptions::set, {}, parse_set)
+      .describe("grid axis override, repeatable: set=KEY=V1,V2 (e.g. set=n_estimators=100)");
+  b.add("jobs", &CommonOptions::jobs).at_least(0).describe("random-forest threads (0: all cores)");
+  b.add("drop_nonfinite", &CommonOptions::drop_nonfinite)
+      .describe("drop rows with non-finite selected values (counted)");
+  b.add("condition", &CommonOptions::condition).describe("rows of this recorded measurement condition ('': every row)");
+  b.add_converted<std::vector<std::string>, std::vector<std::string>>("rules", &CommonOptions::rules, {}, canonical_rules)
+      .describe("only rows of these rules (e.g. the paper's four: [adam,sgdm,ia,fa]); []: all");
+  b.add("measures", &CommonOptions::measures)
+      .describe("observable sets: all (24), weight (13), act (8), grad (3), or comma-separated names");
+}
+
 }  // namespace
 
-const OptionsBinding<CommonOptions>& common_binding() {
-  static const OptionsBinding<CommonOptions> binding = [] {
-    using C = CommonOptions;
-    OptionsBinding<C> b;
-    b.add("splits", &C::splits).at_least(1).describe("outer train/test splits of each protocol run");
-    b.add("seed", &C::seed).at_least(0).describe("seed of the splits, subsets and classifiers");
-    b.add("grid", &C::grid).one_of({"paper", "fast"}).describe("classifier hyperparameter grid");
-    b.add_converted<std::vector<std::string>, GridOverrides>("set", &C::set, {}, parse_set)
-        .describe("grid axis override, repeatable: set=KEY=V1,V2 (e.g. set=n_estimators=100)");
-    b.add("jobs", &C::jobs).at_least(0).describe("random-forest threads (0: all cores)");
-    b.add("drop_nonfinite", &C::drop_nonfinite).describe("drop rows with non-finite selected values (counted)");
-    b.add("condition", &C::condition).describe("rows of this recorded measurement condition ('': every row)");
-    b.add_converted<std::vector<std::string>, std::vector<std::string>>("rules", &C::rules, {}, canonical_rules)
-        .describe("only rows of these rules (e.g. the paper's four: [adam,sgdm,ia,fa]); []: all");
-    b.add("measures", &C::measures)
-        .describe("observable sets: all (24), weight (13), act (8), grad (3), or comma-separated names");
-    return b;
-  }();
-  return binding;
-}
+const OptionsBinding<CommonOptions>& common_binding() { return bound_once<CommonOptions, declare_common>(); }
 
 Schema common_schema() { return common_binding().schema(); }
 

@@ -206,17 +206,14 @@ void pair_confusion_finding(const ExperimentContext& ctx, const SeparationOption
                             share_verdict(more, n)});
 }
 
+void declare_separation(OptionsBinding<SeparationOptions>& b) {
+  b.add("classifiers", &SeparationOptions::classifiers).one_of(classifier_registry().names())
+      .describe("classifiers to compare");
+}
+
 }  // namespace
 
-const OptionsBinding<SeparationOptions>& separation_binding() {
-  static const OptionsBinding<SeparationOptions> binding = [] {
-    OptionsBinding<SeparationOptions> b;
-    b.add("classifiers", &SeparationOptions::classifiers).one_of(classifier_registry().names())
-        .describe("classifiers to compare");
-    return b;
-  }();
-  return binding;
-}
+const OptionsBinding<SeparationOptions>& separation_binding() { return bound_once<SeparationOptions, declare_separation>(); }
 
 
 ExperimentOutput run_separation(const ExperimentContext& ctx, const SeparationOptions& o) {

@@ -275,21 +275,19 @@ std::string described(const std::string& classifier) {
   return classifier == SubsamplingOptions{}.classifier ? classifier_spec(classifier).label : classifier;
 }
 
+void declare_subsampling(OptionsBinding<SubsamplingOptions>& b) {
+  b.add("classifier", &SubsamplingOptions::classifier).one_of(classifier_registry().names())
+      .describe("the reference is the random forest");
+  b.add("schemes", &SubsamplingOptions::schemes).one_of({"dense", "intermediate", "sparse"});
+  b.add("repeats", &SubsamplingOptions::repeats).at_least(1).describe("random subsets per (scheme, k)");
+  b.add("dense_k", &SubsamplingOptions::dense_k).at_least(1)
+      .describe("k values of the dense scheme (intermediate and sparse: every k)");
+  b.add("window", &SubsamplingOptions::window).describe("also k consecutive scheme points from a random start");
+}
+
 }  // namespace
 
-const OptionsBinding<SubsamplingOptions>& subsampling_binding() {
-  static const OptionsBinding<SubsamplingOptions> binding = [] {
-    using S = SubsamplingOptions;
-    OptionsBinding<S> b;
-    b.add("classifier", &S::classifier).one_of(classifier_registry().names()).describe("the reference is the random forest");
-    b.add("schemes", &S::schemes).one_of({"dense", "intermediate", "sparse"});
-    b.add("repeats", &S::repeats).at_least(1).describe("random subsets per (scheme, k)");
-    b.add("dense_k", &S::dense_k).at_least(1).describe("k values of the dense scheme (intermediate and sparse: every k)");
-    b.add("window", &S::window).describe("also k consecutive scheme points from a random start");
-    return b;
-  }();
-  return binding;
-}
+const OptionsBinding<SubsamplingOptions>& subsampling_binding() { return bound_once<SubsamplingOptions, declare_subsampling>(); }
 
 
 ExperimentOutput run_subsampling(const ExperimentContext& ctx, const SubsamplingOptions& o) {

@@ -32,29 +32,35 @@ struct RecorderParameters {
   std::string sample_reduction = "mean", gradavg_path = "forward", weight_norm_mode = "frobenius";
 };
 
-const OptionsBinding<RecorderParameters>& recorder_binding() {
-  static const OptionsBinding<RecorderParameters> binding = [] {
-    using P = RecorderParameters;
-    OptionsBinding<P> b;
-    b.add("points", &P::points).at_least(2).describe("record points spread evenly over training, incl. init and end");
-    b.add("at_steps", &P::at_steps).at_least(0).describe("explicit record steps (instead of points)");
-    b.add("at_epochs", &P::at_epochs).at_least(0).describe("explicit record epochs (instead of points)");
-    b.add("probe_size", &P::probe_size).at_least(1).describe("held-out probe images for act and gradavg");
-    b.add("probe_seed", &P::probe_seed).at_least(0).describe("seed of the probe images' draw");
-    b.add("probe_batch", &P::probe_batch).at_least(1).describe("probe images per forward pass (memory only)");
-    b.add("subsample_fractions", &P::subsample_fractions).above(0).at_most(1).describe("unit subsampling fractions");
-    b.add("noise_stddevs", &P::noise_stddevs).at_least(0).describe("absolute measurement-noise standard deviations");
-    b.add("condition_grid", &P::condition_grid).one_of({"one_at_a_time", "product"})
-        .describe("conditions: the full one plus each fraction and noise alone, or every pair");
-    b.add("obs_seed", &P::obs_seed).at_least(0).describe("seed of unit subsets and noise");
-    b.add("sample_reduction", &P::sample_reduction).one_of({"mean", "median"}).describe("probe-set reduction");
-    b.add("gradavg_path", &P::gradavg_path).one_of({"forward", "feedback"})
-        .describe("activity-change Jacobian through W (forward) or B (feedback)");
-    b.add("weight_norm_mode", &P::weight_norm_mode).one_of({"frobenius", "slice_mean"});
-    return b;
-  }();
-  return binding;
+namespace {
+
+void declare_recorder(OptionsBinding<RecorderParameters>& b) {
+  b.add("points", &RecorderParameters::points).at_least(2)
+      .describe("record points spread evenly over training, incl. init and end");
+  b.add("at_steps", &RecorderParameters::at_steps).at_least(0).describe("explicit record steps (instead of points)");
+  b.add("at_epochs", &RecorderParameters::at_epochs).at_least(0).describe("explicit record epochs (instead of points)");
+  b.add("probe_size", &RecorderParameters::probe_size).at_least(1)
+      .describe("held-out probe images for act and gradavg");
+  b.add("probe_seed", &RecorderParameters::probe_seed).at_least(0).describe("seed of the probe images' draw");
+  b.add("probe_batch", &RecorderParameters::probe_batch).at_least(1)
+      .describe("probe images per forward pass (memory only)");
+  b.add("subsample_fractions", &RecorderParameters::subsample_fractions).above(0).at_most(1)
+      .describe("unit subsampling fractions");
+  b.add("noise_stddevs", &RecorderParameters::noise_stddevs).at_least(0)
+      .describe("absolute measurement-noise standard deviations");
+  b.add("condition_grid", &RecorderParameters::condition_grid).one_of({"one_at_a_time", "product"})
+      .describe("conditions: the full one plus each fraction and noise alone, or every pair");
+  b.add("obs_seed", &RecorderParameters::obs_seed).at_least(0).describe("seed of unit subsets and noise");
+  b.add("sample_reduction", &RecorderParameters::sample_reduction).one_of({"mean", "median"})
+      .describe("probe-set reduction");
+  b.add("gradavg_path", &RecorderParameters::gradavg_path).one_of({"forward", "feedback"})
+      .describe("activity-change Jacobian through W (forward) or B (feedback)");
+  b.add("weight_norm_mode", &RecorderParameters::weight_norm_mode).one_of({"frobenius", "slice_mean"});
 }
+
+}  // namespace
+
+const OptionsBinding<RecorderParameters>& recorder_binding() { return bound_once<RecorderParameters, declare_recorder>(); }
 
 // The measurement conditions: one_at_a_time gives the full condition plus each
 // fraction without noise and each noise level on every unit; product gives all pairs.

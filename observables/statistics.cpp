@@ -253,40 +253,36 @@ LRID_KERNEL_PART RowExtrema<T> row_extrema(const T* x, int64_t n) {
 struct RowMoments {
   double r2 = 0, r4 = 0, a2 = 0, a4 = 0, q2 = 0, q4 = 0, qq = 0;
 };
-template <class T>
-LRID_KERNEL_PART RowMoments row_moments(const T* x, int64_t n, double mu_r, double mu_a, double mu_q,
-                                        bool has_negative) {
+// kAbsIsRaw: no value is negative, so abs is raw and half the work is skipped.
+template <bool kAbsIsRaw, class T>
+LRID_KERNEL_PART RowMoments row_moments_pass(const T* x, int64_t n, double mu_r, double mu_a, double mu_q) {
   double r2 = 0, r4 = 0, a2 = 0, a4 = 0, q2 = 0, q4 = 0, qq = 0;
-  if (!has_negative) {  // abs is raw, so half the work
-#pragma omp simd reduction(+ : r2, r4, q2, q4, qq)
-    for (int64_t i = 0; i < n; ++i) {
-      const double v = static_cast<double>(x[i]);
-      const double q = v * v;
-      const double dr = v - mu_r, dq = q - mu_q;
-      const double dr2 = dr * dr, dq2 = dq * dq;
-      r2 += dr2;
-      r4 += dr2 * dr2;
-      q2 += dq2;
-      q4 += dq2 * dq2;
-      qq += q * q;
-    }
-    return {r2, r4, r2, r4, q2, q4, qq};
-  }
 #pragma omp simd reduction(+ : r2, r4, a2, a4, q2, q4, qq)
   for (int64_t i = 0; i < n; ++i) {
     const double v = static_cast<double>(x[i]);
     const double q = v * v;
-    const double dr = v - mu_r, da = std::fabs(v) - mu_a, dq = q - mu_q;
-    const double dr2 = dr * dr, da2 = da * da, dq2 = dq * dq;
+    const double dr = v - mu_r, dq = q - mu_q;
+    const double dr2 = dr * dr, dq2 = dq * dq;
     r2 += dr2;
     r4 += dr2 * dr2;
-    a2 += da2;
-    a4 += da2 * da2;
+    if constexpr (!kAbsIsRaw) {
+      const double da = std::fabs(v) - mu_a;
+      const double da2 = da * da;
+      a2 += da2;
+      a4 += da2 * da2;
+    }
     q2 += dq2;
     q4 += dq2 * dq2;
     qq += q * q;
   }
+  if constexpr (kAbsIsRaw) return {r2, r4, r2, r4, q2, q4, qq};
   return {r2, r4, a2, a4, q2, q4, qq};
+}
+
+template <class T>
+LRID_KERNEL_PART RowMoments row_moments(const T* x, int64_t n, double mu_r, double mu_a, double mu_q,
+                                        bool has_negative) {
+  return has_negative ? row_moments_pass<false>(x, n, mu_r, mu_a, mu_q) : row_moments_pass<true>(x, n, mu_r, mu_a, mu_q);
 }
 
 // Median and third quartile of raw and abs values: radix select for float32,

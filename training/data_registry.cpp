@@ -74,29 +74,24 @@ ImageData load_synthetic(const DataOptions& o) {
                         static_cast<uint64_t>(s.seed));
 }
 
+Registry<DataSpec> make_data_registry() {
+  Registry<DataSpec> reg("data");
+  reg.add_typed("fashion_mnist", "Fashion-MNIST (IDX files, gzipped or not)",
+                DataSpec{fashion_mnist(), [](const DataOptions& o) { return load_fashion_mnist(o.root); }});
+  reg.add_typed("cifar10", "CIFAR-10 binary version (data_batch_*.bin, test_batch.bin)",
+                DataSpec{cifar10(), [](const DataOptions& o) { return load_cifar10(o.root); }});
+  reg.add_typed("image_folder", "ImageNet-style folder: root/{train,val}/<class>/*.jpg",
+                DataSpec{image_folder(), [](const DataOptions& o) {
+                           return load_image_folder(o.root, o.decode_size > 0 ? o.decode_size : o.input_size);
+                         }});
+  reg.add_typed("synthetic", "seeded Gaussian class prototypes plus noise (tests, benchmarks)",
+                DataSpec{synthetic(), load_synthetic});
+  return reg;
+}
+
 }  // namespace
 
-DataOptions data_options(const std::string& type, const Params& p) {
-  return parse_typed<DataOptions>(data_registry(), type, p);
-}
-
-const Registry<DataSpec>& data_registry() {
-  static const Registry<DataSpec> r = [] {
-    Registry<DataSpec> reg("data");
-    reg.add_typed("fashion_mnist", "Fashion-MNIST (IDX files, gzipped or not)",
-                  DataSpec{fashion_mnist(), [](const DataOptions& o) { return load_fashion_mnist(o.root); }});
-    reg.add_typed("cifar10", "CIFAR-10 binary version (data_batch_*.bin, test_batch.bin)",
-                  DataSpec{cifar10(), [](const DataOptions& o) { return load_cifar10(o.root); }});
-    reg.add_typed("image_folder", "ImageNet-style folder: root/{train,val}/<class>/*.jpg",
-                  DataSpec{image_folder(), [](const DataOptions& o) {
-                             return load_image_folder(o.root, o.decode_size > 0 ? o.decode_size : o.input_size);
-                           }});
-    reg.add_typed("synthetic", "seeded Gaussian class prototypes plus noise (tests, benchmarks)",
-                  DataSpec{synthetic(), load_synthetic});
-    return reg;
-  }();
-  return r;
-}
+const Registry<DataSpec>& data_registry() { return built_once<DataSpec, make_data_registry>(); }
 
 ImageData load_data(const DataOptions& o) {
   ImageData d = data_registry().at(o.type).factory.load(o);

@@ -40,7 +40,9 @@ struct DataSpec {
 const Registry<DataSpec>& data_registry();
 
 // A `data` section's validated parameters as DataOptions.
-DataOptions data_options(const std::string& type, const Params& params);
+inline DataOptions data_options(const std::string& type, const Params& params) {
+  return parse_typed<DataOptions>(data_registry(), type, params);
+}
 // Loads the dataset (limits applied).
 ImageData load_data(const DataOptions& options);
 // Preprocessing/augmentation for images with `channels` channels; ConfigError

@@ -69,22 +69,17 @@ OptionsBinding<ScheduleOptions> constant_options() {
   return b;
 }
 
+Registry<ScheduleSpec> make_schedule_registry() {
+  Registry<ScheduleSpec> reg("schedule");
+  reg.add_typed("step", "linear warm-up, then step decay at fractions of training",
+                ScheduleSpec{step_options(), make_step});
+  reg.add_typed("constant", "a constant learning rate", ScheduleSpec{constant_options(), make_constant});
+  return reg;
+}
+
 }  // namespace
 
-ScheduleOptions schedule_options(const std::string& type, const Params& p) {
-  return parse_typed<ScheduleOptions>(schedule_registry(), type, p);
-}
-
-const Registry<ScheduleSpec>& schedule_registry() {
-  static const Registry<ScheduleSpec> r = [] {
-    Registry<ScheduleSpec> reg("schedule");
-    reg.add_typed("step", "linear warm-up, then step decay at fractions of training",
-                  ScheduleSpec{step_options(), make_step});
-    reg.add_typed("constant", "a constant learning rate", ScheduleSpec{constant_options(), make_constant});
-    return reg;
-  }();
-  return r;
-}
+const Registry<ScheduleSpec>& schedule_registry() { return built_once<ScheduleSpec, make_schedule_registry>(); }
 
 LrSchedule make_schedule(const ScheduleOptions& options, double base_lr, int64_t steps_per_epoch) {
   return schedule_registry().at(options.type).factory.make(options, base_lr, steps_per_epoch);

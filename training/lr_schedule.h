@@ -47,7 +47,9 @@ struct ScheduleSpec {
 const Registry<ScheduleSpec>& schedule_registry();
 
 // The section's validated parameters as ScheduleOptions (the only place they are read).
-ScheduleOptions schedule_options(const std::string& type, const Params& params);
+inline ScheduleOptions schedule_options(const std::string& type, const Params& params) {
+  return parse_typed<ScheduleOptions>(schedule_registry(), type, params);
+}
 LrSchedule make_schedule(const ScheduleOptions& options, double base_lr, int64_t steps_per_epoch);
 
 }  // namespace lrid

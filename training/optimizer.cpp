@@ -92,21 +92,16 @@ OptionsBinding<OptimizerOptions> adam_options() {
   return b;
 }
 
+Registry<OptimizerSpec> make_optimizer_registry() {
+  Registry<OptimizerSpec> reg("optimizer");
+  reg.add_typed("sgd", "SGD with momentum (PyTorch semantics, dampening 0)", OptimizerSpec{sgd_options(), make_sgd});
+  reg.add_typed("adam", "Adam (PyTorch semantics, coupled L2)", OptimizerSpec{adam_options(), make_adam});
+  return reg;
+}
+
 }  // namespace
 
-OptimizerOptions optimizer_options(const std::string& type, const Params& p) {
-  return parse_typed<OptimizerOptions>(optimizer_registry(), type, p);
-}
-
-const Registry<OptimizerSpec>& optimizer_registry() {
-  static const Registry<OptimizerSpec> r = [] {
-    Registry<OptimizerSpec> reg("optimizer");
-    reg.add_typed("sgd", "SGD with momentum (PyTorch semantics, dampening 0)", OptimizerSpec{sgd_options(), make_sgd});
-    reg.add_typed("adam", "Adam (PyTorch semantics, coupled L2)", OptimizerSpec{adam_options(), make_adam});
-    return reg;
-  }();
-  return r;
-}
+const Registry<OptimizerSpec>& optimizer_registry() { return built_once<OptimizerSpec, make_optimizer_registry>(); }
 
 double base_learning_rate(const OptimizerOptions& o, int64_t batch_size) {
   return o.reference_batch_size > 0

@@ -44,7 +44,9 @@ struct OptimizerSpec {
 const Registry<OptimizerSpec>& optimizer_registry();
 
 // The section's validated parameters (weight_decay already resolved) as OptimizerOptions.
-OptimizerOptions optimizer_options(const std::string& type, const Params& params);
+inline OptimizerOptions optimizer_options(const std::string& type, const Params& params) {
+  return parse_typed<OptimizerOptions>(optimizer_registry(), type, params);
+}
 
 // Learning rate at the start of the schedule: `lr`, scaled by
 // batch_size / reference_batch_size when the latter is > 0.

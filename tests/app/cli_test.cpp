@@ -41,7 +41,7 @@ TEST(Cli, OnRunDefersTheActionUntilParsingSucceeded) {
   std::string out;
   bool quiet = false;
   auto* cmd = app.add_subcommand("go", "");
-  add_out_and_quiet(cmd, out, quiet, "where");
+  add_out_and_quiet(*cmd, out, quiet, "where");
   on_run(cmd, action, [&] { return ++ran + 40; });
   const char* argv[] = {"t", "go", "-o", "dir", "-q"};
   app.parse(5, const_cast<char**>(argv));
@@ -50,6 +50,30 @@ TEST(Cli, OnRunDefersTheActionUntilParsingSucceeded) {
   EXPECT_EQ(action(), 41);
   EXPECT_EQ(out, "dir");
   EXPECT_TRUE(quiet);
+}
+
+struct EchoCommand {
+  std::string word;
+  int64_t times = 1;
+};
+
+void declare_echo(CLI::App& cmd, EchoCommand& c) {
+  cmd.description("echo a word");
+  cmd.add_option("word", c.word)->required();
+  cmd.add_option("--times", c.times);
+}
+
+int run_echo(const EchoCommand& c) { return static_cast<int>(c.word.size() * static_cast<std::size_t>(c.times)); }
+
+TEST(Cli, AddCommandFillsItsCommandAndRunsItWhenChosen) {
+  CLI::App app{"t"};
+  Action action;
+  add_command<EchoCommand>(app, action, "echo", declare_echo, run_echo);
+  const char* argv[] = {"t", "echo", "abc", "--times", "3"};
+  app.parse(5, const_cast<char**>(argv));
+  ASSERT_TRUE(action);
+  EXPECT_EQ(action(), 9);
+  EXPECT_EQ(app.get_subcommand("echo")->get_description(), "echo a word");
 }
 
 TEST(Cli, JobsDefaultToTheHardwareThreads) {

@@ -19,40 +19,42 @@ std::string config_fixture(const std::string& name) {
   return std::string(LRID_SOURCE_DIR) + "/tests/fixtures/configs/" + name;
 }
 
+// `lrid train FIXTURE ARGS --out DIR`.
+test::CliResult train_fixture(const std::string& fixture, const std::string& args, const fs::path& out) {
+  return run_lrid("train " + config_fixture(fixture) + " " + args + " --out " + out.string());
+}
+
 TEST(CliTrain, BadConfigIsOneLineExitTwoAndWritesNothing) {
   test::TempDir t;
-  const fs::path out = t.path() / "run";
-  const auto r = run_lrid("train " + config_fixture("unknown_key.yaml") + " --out " + out.string());
+  const auto r = train_fixture("unknown_key.yaml", "", t.path() / "run");
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
   EXPECT_NE(r.out.find("lrid: error: "), std::string::npos);
   EXPECT_NE(r.out.find("unknown_key.yaml:11"), std::string::npos) << r.out;
-  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(t.path() / "run"));
 }
 
 TEST(CliTrain, BadOverrideAndMissingDataExitCodes) {
   test::TempDir t;
-  const fs::path out = t.path() / "run";
-  auto r = run_lrid("train " + config_fixture("good.yaml") + " run.parameters.batch_size=abc --out " + out.string());
-  EXPECT_EQ(r.code, 2) << r.out;
-  EXPECT_NE(r.out.find("command-line override 'run.parameters.batch_size'"), std::string::npos) << r.out;
-  r = run_lrid("train " + config_fixture("good.yaml") +
-               " data.type=fashion_mnist \"data.parameters={root: /nonexistent/fm}\" --out " + out.string());
-  EXPECT_EQ(r.code, 3) << r.out;
-  EXPECT_NE(r.out.find("/nonexistent/fm"), std::string::npos) << r.out;
-  EXPECT_FALSE(fs::exists(out));
+  const auto bad_value = train_fixture("good.yaml", "run.parameters.batch_size=abc", t.path() / "run");
+  EXPECT_EQ(bad_value.code, 2) << bad_value.out;
+  EXPECT_NE(bad_value.out.find("command-line override 'run.parameters.batch_size'"), std::string::npos) << bad_value.out;
+  const auto no_data =
+      train_fixture("good.yaml", "data.type=fashion_mnist \"data.parameters={root: /nonexistent/fm}\"", t.path() / "run");
+  EXPECT_EQ(no_data.code, 3) << no_data.out;
+  EXPECT_NE(no_data.out.find("/nonexistent/fm"), std::string::npos) << no_data.out;
+  EXPECT_FALSE(fs::exists(t.path() / "run"));
 }
 
 TEST(CliTrain, TrainsThenReportsAlreadyFinished) {
   test::TempDir t;
-  const fs::path out = t.path() / "run";
-  auto r = run_lrid("train " + config_fixture("good.yaml") + " --quiet --out " + out.string());
-  EXPECT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("test accuracy"), std::string::npos) << r.out;
-  EXPECT_TRUE(fs::exists(out / "status.json"));
-  r = run_lrid("train " + config_fixture("good.yaml") + " --quiet --out " + out.string());
-  EXPECT_EQ(r.code, 0);
-  EXPECT_NE(r.out.find("already finished"), std::string::npos) << r.out;
+  const auto first = train_fixture("good.yaml", "--quiet", t.path() / "run");
+  EXPECT_EQ(first.code, 0) << first.out;
+  EXPECT_NE(first.out.find("test accuracy"), std::string::npos) << first.out;
+  EXPECT_TRUE(fs::exists(t.path() / "run" / "status.json"));
+  const auto again = train_fixture("good.yaml", "--quiet", t.path() / "run");
+  EXPECT_EQ(again.code, 0);
+  EXPECT_NE(again.out.find("already finished"), std::string::npos) << again.out;
 }
 
 TEST(CliTrain, PrintConfigWritesTheResolvedConfigurationOnly) {

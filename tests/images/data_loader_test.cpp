@@ -18,13 +18,7 @@ namespace {
 
 AugmentOptions options(int64_t input_size, int64_t crop_padding = 0, bool hflip = false,
                        std::vector<double> mean = {}, std::vector<double> stddev = {}) {
-  AugmentOptions o;
-  o.input_size = input_size;
-  o.crop_padding = crop_padding;
-  o.hflip = hflip;
-  o.mean = std::move(mean);
-  o.stddev = std::move(stddev);
-  return o;
+  return AugmentOptions{input_size, crop_padding, hflip, std::move(mean), std::move(stddev), ViewOptions{}};
 }
 
 // n copies of one asymmetric image (value 3*y + 7*x + 20*c + 1, distinct per
