@@ -29,8 +29,25 @@ target_link_libraries(lrid_base_tests PRIVATE lrid_figures lrid_test_support)
 add_executable(lrid_tests ${torch_tests})
 target_link_libraries(lrid_tests PRIVATE lrid_app lrid_test_support)
 target_precompile_headers(lrid_tests REUSE_FROM lrid_pch)
+# Unity groups of neighbouring layers' tests: with the torch PCH most of a test
+# translation unit's cost is instantiating LibTorch and GoogleTest templates,
+# paid once per unit, so a few large units build faster than many small ones
+# (clean build, README "Architecture"). Test files keep their helpers in
+# anonymous namespaces with names unique within a group.
+set(LRID_TEST_GROUPS "core figures" "images rules models" "training" "observables trajectories" "classifiers"
+                     "experiments report app")
+foreach(group IN LISTS LRID_TEST_GROUPS)
+  string(REPLACE " " "_" group_name "${group}")
+  string(REPLACE " " ";" group_layers "${group}")
+  foreach(layer IN LISTS group_layers)
+    file(GLOB t CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/${layer}/*_test.cpp)
+    if(t)
+      set_source_files_properties(${t} PROPERTIES UNITY_GROUP ${group_name})
+    endif()
+  endforeach()
+endforeach()
 foreach(t lrid_base_tests lrid_tests)
-  set_target_properties(${t} PROPERTIES UNITY_BUILD ${LRID_UNITY_BUILD} UNITY_BUILD_BATCH_SIZE ${LRID_UNITY_BATCH})
+  set_target_properties(${t} PROPERTIES UNITY_BUILD ${LRID_UNITY_BUILD} UNITY_BUILD_MODE GROUP)
   add_dependencies(${t} lrid)  # CLI tests run the executable
   # ctest runs tests in parallel processes: one intra-op thread each avoids
   # oversubscribing the cores (OpenMP workers spin-wait on a busy machine).

@@ -16,7 +16,7 @@
 namespace lrid {
 namespace {
 
-AugmentOptions options(int64_t input_size, int64_t crop_padding = 0, bool hflip = false,
+AugmentOptions augment_options_for(int64_t input_size, int64_t crop_padding = 0, bool hflip = false,
                        std::vector<double> mean = {}, std::vector<double> stddev = {}) {
   return AugmentOptions{input_size, crop_padding, hflip, std::move(mean), std::move(stddev), ViewOptions{}};
 }
@@ -34,7 +34,7 @@ std::shared_ptr<DataSplit> asymmetric_split(int64_t n, int64_t channels, int64_t
 
 TEST(BatchLoader, BatchIsPureFunctionOfSeedEpochIndex) {
   ImageData data = make_synthetic(4, 3, 8, 50, 10, 0.2, 1);
-  AugmentOptions opt = options(8, 2, true, {0.5, 0.5, 0.5}, {0.25, 0.25, 0.25});
+  AugmentOptions opt = augment_options_for(8, 2, true, {0.5, 0.5, 0.5}, {0.25, 0.25, 0.25});
   BatchLoader a(data.train, opt, 8, true, true, false, 42);
   BatchLoader b(data.train, opt, 8, true, true, false, 42);
   a.batch(0, 0);  // warm a's order cache with another epoch first
@@ -56,7 +56,7 @@ TEST(BatchLoader, BatchIsPureFunctionOfSeedEpochIndex) {
 
 TEST(BatchLoader, EveryIndexOncePerEpoch) {
   ImageData data = make_synthetic(2, 1, 4, 50, 10, 0.1, 2);
-  BatchLoader loader(data.train, options(4), 8, true, false, false, 9);
+  BatchLoader loader(data.train, augment_options_for(4), 8, true, false, false, 9);
   ASSERT_EQ(loader.batches_per_epoch(), 7);
   std::vector<int64_t> seen;
   for (int64_t i = 0; i < loader.batches_per_epoch(); ++i) {
@@ -76,7 +76,7 @@ TEST(BatchLoader, EveryIndexOncePerEpoch) {
 
 TEST(BatchLoader, DropLastAndIdentityOrder) {
   ImageData data = make_synthetic(2, 1, 4, 50, 10, 0.1, 2);
-  BatchLoader loader(data.train, options(4), 8, false, false, true, 9);
+  BatchLoader loader(data.train, augment_options_for(4), 8, false, false, true, 9);
   ASSERT_EQ(loader.batches_per_epoch(), 6);
   for (int64_t i = 0; i < 6; ++i) EXPECT_EQ(loader.batch(0, i).images.size(0), 8);
   EXPECT_EQ(loader.batch(5, 1).indices, (std::vector<int64_t>{8, 9, 10, 11, 12, 13, 14, 15}));
@@ -86,7 +86,7 @@ TEST(BatchLoader, NormalisesConstantImage) {
   // value 51 / 255 = 0.2; channel c: (0.2 - mean[c]) / stddev[c].
   torch::Tensor img = torch::full({4, 2, 5, 5}, 51, torch::kUInt8);
   auto split = make_memory_split(img, torch::zeros({4}, torch::kInt64));
-  BatchLoader loader(split, options(5, 0, false, {0.1, 0.3}, {0.5, 0.2}), 4, false, false,
+  BatchLoader loader(split, augment_options_for(5, 0, false, {0.1, 0.3}, {0.5, 0.2}), 4, false, false,
                      false, 0);
   Batch b = loader.batch(0, 0);
   EXPECT_EQ(b.images.scalar_type(), torch::kFloat32);
@@ -97,7 +97,7 @@ TEST(BatchLoader, NormalisesConstantImage) {
 
 TEST(BatchLoader, HorizontalFlipIsExactMirror) {
   auto split = asymmetric_split(64, 2, 6);
-  BatchLoader loader(split, options(6, 0, true), 64, false, true, false, 5);
+  BatchLoader loader(split, augment_options_for(6, 0, true), 64, false, true, false, 5);
   torch::Tensor plain = split->images({0}).to(torch::kFloat32) / 255.0;  // [1, 2, 6, 6]
   torch::Tensor mirror = plain.flip({3});
   Batch b = loader.batch(0, 0);
@@ -115,7 +115,7 @@ TEST(BatchLoader, HorizontalFlipIsExactMirror) {
 TEST(BatchLoader, PaddedCropIsShiftedWindow) {
   const int64_t s = 6, p = 2;
   auto split = asymmetric_split(32, 1, s);
-  BatchLoader loader(split, options(s, p, false), 32, false, true, false, 8);
+  BatchLoader loader(split, augment_options_for(s, p, false), 32, false, true, false, 8);
   torch::Tensor img = split->images({0}).to(torch::kFloat32) / 255.0;
   torch::Tensor padded = torch::nn::functional::pad(img, torch::nn::functional::PadFuncOptions({p, p, p, p}));
   Batch b = loader.batch(0, 0);
@@ -138,14 +138,14 @@ TEST(BatchLoader, PaddedCropIsShiftedWindow) {
 
 TEST(BatchLoader, ResizesToInputSize) {
   ImageData data = make_synthetic(2, 3, 28, 10, 4, 0.1, 2);
-  BatchLoader loader(data.train, options(32, 4, true), 4, true, true, false, 1);
+  BatchLoader loader(data.train, augment_options_for(32, 4, true), 4, true, true, false, 1);
   EXPECT_EQ(loader.batch(0, 0).images.sizes(), (std::vector<int64_t>{4, 3, 32, 32}));
   EXPECT_EQ(loader.preprocess(data.test->images({0, 1, 2})).sizes(),
             (std::vector<int64_t>{3, 3, 32, 32}));
   // A constant image stays constant through bilinear resizing.
   auto flat = make_memory_split(torch::full({1, 1, 5, 7}, 102, torch::kUInt8),
                                 torch::zeros({1}, torch::kInt64));
-  BatchLoader small(flat, options(3), 1, false, false, false, 0);
+  BatchLoader small(flat, augment_options_for(3), 1, false, false, false, 0);
   torch::Tensor out = small.batch(0, 0).images;
   EXPECT_EQ(out.sizes(), (std::vector<int64_t>{1, 1, 3, 3}));
   EXPECT_TRUE(torch::allclose(out, torch::full({1, 1, 3, 3}, 0.4f)));
@@ -153,21 +153,21 @@ TEST(BatchLoader, ResizesToInputSize) {
 
 TEST(BatchLoader, RejectsBadOptions) {
   ImageData data = make_synthetic(2, 3, 4, 10, 4, 0.1, 2);
-  EXPECT_THROW(BatchLoader(data.train, options(4), 0, true, true, false, 0), ConfigError);
-  EXPECT_THROW(BatchLoader(data.train, options(0), 2, true, true, false, 0), ConfigError);
-  EXPECT_THROW(BatchLoader(data.train, options(4, -1), 2, true, true, false, 0),
+  EXPECT_THROW(BatchLoader(data.train, augment_options_for(4), 0, true, true, false, 0), ConfigError);
+  EXPECT_THROW(BatchLoader(data.train, augment_options_for(0), 2, true, true, false, 0), ConfigError);
+  EXPECT_THROW(BatchLoader(data.train, augment_options_for(4, -1), 2, true, true, false, 0),
                ConfigError);
-  EXPECT_THROW(BatchLoader(data.train, options(4, 0, false, {0.5}, {0.5}), 2, true, true,
+  EXPECT_THROW(BatchLoader(data.train, augment_options_for(4, 0, false, {0.5}, {0.5}), 2, true, true,
                            false, 0),
                ConfigError);
-  EXPECT_THROW(BatchLoader(data.train, options(4, 0, false, {0.5, 0.5, 0.5}, {}), 2, true,
+  EXPECT_THROW(BatchLoader(data.train, augment_options_for(4, 0, false, {0.5, 0.5, 0.5}, {}), 2, true,
                            true, false, 0),
                ConfigError);
-  EXPECT_THROW(BatchLoader(data.train, options(4, 0, false, {0.5, 0.5, 0.5}, {1, 0, 1}), 2,
+  EXPECT_THROW(BatchLoader(data.train, augment_options_for(4, 0, false, {0.5, 0.5, 0.5}, {1, 0, 1}), 2,
                            true, true, false, 0),
                ConfigError);
-  EXPECT_THROW(BatchLoader(data.train, options(4), 11, true, true, true, 0), ConfigError);
-  EXPECT_THROW(BatchLoader(nullptr, options(4), 2, true, true, false, 0), ConfigError);
+  EXPECT_THROW(BatchLoader(data.train, augment_options_for(4), 11, true, true, true, 0), ConfigError);
+  EXPECT_THROW(BatchLoader(nullptr, augment_options_for(4), 2, true, true, false, 0), ConfigError);
 }
 
 }  // namespace

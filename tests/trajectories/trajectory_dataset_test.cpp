@@ -15,7 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path tmp(const std::string& n) {
+fs::path dataset_tmp(const std::string& n) {
   return fs::temp_directory_path() / fmt::format("lrid_ds_{}_{}", static_cast<long>(getpid()), n);
 }
 
@@ -33,8 +33,8 @@ TEST(TrajectoryDataset, RoundTripKeepsEveryField) {
   d.meta["obs_frac"] = frac;
   d.attributes["lrid_commit"] = "abc";
   d.x[2][3][4] = std::nanf("");  // non-finite values are allowed in X
-  write_dataset(tmp("rt.h5").string(), d);
-  TrajectoryDataset e = read_dataset(tmp("rt.h5").string());
+  write_dataset(dataset_tmp("rt.h5").string(), d);
+  TrajectoryDataset e = read_dataset(dataset_tmp("rt.h5").string());
   EXPECT_TRUE(torch::equal(e.x.nan_to_num(), d.x.nan_to_num()));
   EXPECT_TRUE(std::isnan(e.x[2][3][4].item<float>()));
   EXPECT_TRUE(torch::equal(e.x_cat, d.x_cat));
@@ -48,7 +48,7 @@ TEST(TrajectoryDataset, RoundTripKeepsEveryField) {
   auto rows = nonfinite_rows(e, {4});
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0], 2);
-  fs::remove(tmp("rt.h5"));
+  fs::remove(dataset_tmp("rt.h5"));
 }
 
 TEST(TrajectoryDataset, SelectionByNameAndSet) {
@@ -64,14 +64,14 @@ TEST(TrajectoryDataset, SelectionByNameAndSet) {
 }
 
 TEST(TrajectoryDataset, MissingFieldsAndForeignFilesAreDataErrors) {
-  write_file_atomic(tmp("text.h5"), "not hdf5");
-  EXPECT_THROW(read_dataset(tmp("text.h5").string()), DataError);
-  EXPECT_THROW(read_dataset(tmp("missing.h5").string()), DataError);
+  write_file_atomic(dataset_tmp("text.h5"), "not hdf5");
+  EXPECT_THROW(read_dataset(dataset_tmp("text.h5").string()), DataError);
+  EXPECT_THROW(read_dataset(dataset_tmp("missing.h5").string()), DataError);
   std::vector<std::pair<std::string, torch::Tensor>> only_x = {{"X", torch::zeros({2, 3, 4})}};
-  write_arrays(tmp("onlyx.h5").string(), only_x);
-  test::expect_error<DataError>([] { read_dataset(tmp("onlyx.h5").string()); }, "'Y' is missing");
-  fs::remove(tmp("text.h5"));
-  fs::remove(tmp("onlyx.h5"));
+  write_arrays(dataset_tmp("onlyx.h5").string(), only_x);
+  test::expect_error<DataError>([] { read_dataset(dataset_tmp("onlyx.h5").string()); }, "'Y' is missing");
+  fs::remove(dataset_tmp("text.h5"));
+  fs::remove(dataset_tmp("onlyx.h5"));
 }
 
 }  // namespace
