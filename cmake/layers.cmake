@@ -32,10 +32,12 @@ target_link_libraries(lrid_torch INTERFACE ${TORCH_LIBRARIES} lrid_fmt)
 # interpose the system's GCC 12 ones and crash (remove_all -> null call); loading
 # the system libstdc++ first keeps the system's versions.
 target_link_options(lrid_torch INTERFACE "LINKER:--no-as-needed,-lstdc++")
-# at::parallel_for is an inline `#pragma omp parallel` in ATen's headers, so the
-# few files that call it are compiled with -fopenmp (without the PCH, which was
-# parsed without it) and link against the wheel's own libgomp.so.1: the same
-# soname as the runtime libtorch_cpu loads, so there is only one OpenMP pool.
+# at::parallel_for is an inline `#pragma omp parallel` in ATen's headers, so
+# every LibTorch translation unit (and the precompiled header they share) is
+# compiled with -fopenmp, as ATen itself is, and links against the wheel's own
+# libgomp.so.1: the same soname as the runtime libtorch_cpu loads, so there is
+# only one OpenMP pool.
+target_compile_options(lrid_torch INTERFACE -fopenmp)
 find_library(LRID_TORCH_GOMP NAMES libgomp.so.1 PATHS "${TORCH_INSTALL_PREFIX}/lib" NO_DEFAULT_PATH)
 if(NOT LRID_TORCH_GOMP)
   find_library(LRID_TORCH_GOMP NAMES gomp libgomp.so.1 REQUIRED)
@@ -49,9 +51,9 @@ target_link_libraries(lrid_pch PRIVATE lrid_torch yaml-cpp lrid_flags)
 target_precompile_headers(lrid_pch PRIVATE ${CMAKE_SOURCE_DIR}/cmake/torch_pch.h)
 
 # lrid_layer(NAME [TORCH] [DEPENDS layer ...] [LIBS target ...]
-#            [OPENMP_SOURCES file ...] [EXCLUDE file ...] [EXTRA_SOURCES path ...])
+#            [EXCLUDE file ...] [EXTRA_SOURCES path ...])
 function(lrid_layer name)
-  cmake_parse_arguments(L "TORCH" "" "DEPENDS;LIBS;OPENMP_SOURCES;EXCLUDE;EXTRA_SOURCES" ${ARGN})
+  cmake_parse_arguments(L "TORCH" "" "DEPENDS;LIBS;EXCLUDE;EXTRA_SOURCES" ${ARGN})
   set(dir ${CMAKE_SOURCE_DIR}/${name})
   set(view ${CMAKE_BINARY_DIR}/include/${name})
   file(MAKE_DIRECTORY ${view})
@@ -71,9 +73,4 @@ function(lrid_layer name)
   endif()
   set_target_properties(lrid_${name} PROPERTIES UNITY_BUILD ${LRID_UNITY_BUILD}
                         UNITY_BUILD_BATCH_SIZE ${LRID_UNITY_BATCH})
-  if(L_OPENMP_SOURCES)
-    list(TRANSFORM L_OPENMP_SOURCES PREPEND ${dir}/)
-    set_source_files_properties(${L_OPENMP_SOURCES} TARGET_DIRECTORY lrid_${name} PROPERTIES
-                                COMPILE_OPTIONS "-fopenmp" SKIP_PRECOMPILE_HEADERS ON SKIP_UNITY_BUILD_INCLUSION ON)
-  endif()
 endfunction()

@@ -34,7 +34,7 @@ target_precompile_headers(lrid_tests REUSE_FROM lrid_pch)
 # paid once per unit, so a few large units build faster than many small ones
 # (clean build, README "Architecture"). Test files keep their helpers in
 # anonymous namespaces with names unique within a group.
-set(LRID_TEST_GROUPS "core figures" "images rules models" "training" "observables trajectories" "classifiers"
+set(LRID_TEST_GROUPS "core figures" "images rules models training" "observables trajectories classifiers"
                      "experiments report app")
 foreach(group IN LISTS LRID_TEST_GROUPS)
   string(REPLACE " " "_" group_name "${group}")
