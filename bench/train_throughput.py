@@ -5,6 +5,9 @@ Same wheel (LibTorch inside lrid is the PyPI torch wheel's), same model
 structure, batch size 128, 28x28x1 inputs, SGD with momentum 0.9 and coupled
 L2, same intra-op thread count. Both sides time only training steps (data
 batching, forward, backward, optimizer step), not start-up or evaluation.
+Each of fp32/bf16 x NCHW/channels-last is run on both sides with the same
+setting, and each side's default is compared too: lrid's `auto` (the setting
+it resolves to is printed) against PyTorch's fp32 NCHW.
 
   $LRID_CACHE/venv/bin/python bench/train_throughput.py [--steps 40] [--threads 2]
 """
@@ -46,11 +49,11 @@ def tf_avg_pool(x, k=3, s=2):
 
 
 class KNet(nn.Module):
-    """KNet, batch-norm variant (learning-rules.md §9.5), as lrid builds it."""
+    """KNet (3 convs) or KNetC4 (4), batch-norm variant (learning-rules.md §9.5), as lrid builds it."""
 
-    def __init__(self, in_ch=1, size=28, classes=10):
+    def __init__(self, n_conv=3, in_ch=1, size=28, classes=10):
         super().__init__()
-        w = [32, 32, 64]
+        w = [32, 32, 64, 128][:n_conv]
         self.convs = nn.ModuleList()
         self.bns = nn.ModuleList()
         c = in_ch
@@ -64,7 +67,7 @@ class KNet(nn.Module):
     def forward(self, x):
         h = tf_max_pool(self.convs[0](x))
         h = F.relu(self.bns[0](h))
-        for i in (1, 2):
+        for i in range(1, len(self.convs)):
             h = self.bns[i](tf_avg_pool(F.relu(self.convs[i](h))))
         return self.fc(h.flatten(1))
 
@@ -110,10 +113,26 @@ class ResNet18(nn.Module):
         return self.dense(h.mean((2, 3)))
 
 
-def python_throughput(arch, steps, batch, threads, wd):
+# (precision, memory format) pairs measured on both sides.
+SETTINGS = [("fp32", "contiguous"), ("fp32", "channels_last"), ("bf16", "contiguous"), ("bf16", "channels_last")]
+
+
+def build(arch):
+    if arch == "knet":
+        return KNet(3)
+    if arch == "knetc4":
+        return KNet(4)
+    return ResNet18()
+
+
+def python_throughput(arch, steps, batch, threads, wd, precision="fp32", memory_format="contiguous"):
+    """PyTorch's own recipe for each setting: model.to(channels_last), inputs
+    in channels-last, forward and loss under torch.autocast (backward outside)."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = KNet() if arch == "knet" else ResNet18()
+    model = build(arch)
+    fmt = torch.channels_last if memory_format == "channels_last" else torch.contiguous_format
+    model = model.to(memory_format=fmt)
     decay = [p for n, p in model.named_parameters() if "bn" not in n]
     other = [p for n, p in model.named_parameters() if "bn" in n]
     opt = torch.optim.SGD([{"params": decay, "weight_decay": wd}, {"params": other, "weight_decay": 0.0}],
@@ -126,16 +145,18 @@ def python_throughput(arch, steps, batch, threads, wd):
     start = time.perf_counter()
     for s in range(steps):
         idx = perm[s * batch:(s + 1) * batch]
-        x = (images.index_select(0, idx).float() / 255.0 - 0.5) / 0.25
+        x = ((images.index_select(0, idx).float() / 255.0 - 0.5) / 0.25).contiguous(memory_format=fmt)
         y = labels.index_select(0, idx)
         opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            loss = F.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
     return steps * batch / (time.perf_counter() - start)
 
 
-def lrid_throughput(binary, arch, steps, batch, threads, extra=()):
+def lrid_run(binary, arch, steps, batch, threads, extra=()):
+    """Images per second of training steps, and the run's resolved (precision, memory_format)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = pathlib.Path(tmp) / "run"
         cmd = [str(binary), "train", str(ROOT / "tests/fixtures/configs/good.yaml"), "--quiet", "--out", str(out),
@@ -148,7 +169,14 @@ def lrid_throughput(binary, arch, steps, batch, threads, extra=()):
                *extra]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         status = json.loads((out / "status.json").read_text())
-        return float(status["train_images_per_s"])
+        config = (out / "config.yaml").read_text()
+        picked = tuple(line.split(":", 1)[1].strip() for line in config.splitlines()
+                       if line.strip().startswith(("precision:", "memory_format:")))
+        return float(status["train_images_per_s"]), picked
+
+
+def lrid_throughput(binary, arch, steps, batch, threads, extra=()):
+    return lrid_run(binary, arch, steps, batch, threads, extra)[0]
 
 
 def main():
@@ -157,22 +185,32 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--steps", type=int, default=0, help="steps per measurement (default: per model)")
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--models", default="knet,resnet18")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--models", default="knet,knetc4,resnet18")
+    ap.add_argument("--settings", default="all", help="all, or e.g. bf16/channels_last,fp32/contiguous")
     args = ap.parse_args()
+    settings = SETTINGS if args.settings == "all" else [tuple(s.split("/")) for s in args.settings.split(",")]
     print(f"torch {torch.__version__}, threads {args.threads}, batch {args.batch}, input 28x28x1, CPU")
-    print("interleaved repeats; best and median of each side (this host's speed drifts by ~10% between runs)")
-    print(f"{'model':<10} {'lrid best':>10} {'python best':>12} {'ratio':>6} {'lrid med':>9} {'python med':>11} {'ratio':>6}")
+    print(f"images/s, best of {args.repeats} interleaved repeats per side; ratio = lrid / PyTorch")
+    print(f"{'model':<9} {'setting':<22} {'lrid':>8} {'PyTorch':>8} {'ratio':>6}")
     for arch in args.models.split(","):
-        steps = args.steps or (60 if arch == "knet" else 12)
-        wd = 1e-5 if arch == "knet" else 1e-4
-        ours, theirs = [], []
-        for _ in range(args.repeats):  # interleaved, best of N for each side
-            ours.append(lrid_throughput(args.binary, arch, steps, args.batch, args.threads))
-            theirs.append(python_throughput(arch, steps, args.batch, args.threads, wd))
-        o, t = max(ours), max(theirs)
-        om, tm = statistics.median(ours), statistics.median(theirs)
-        print(f"{arch:<10} {o:>10.1f} {t:>12.1f} {o / t:>5.2f}x {om:>9.1f} {tm:>11.1f} {om / tm:>5.2f}x", flush=True)
+        steps = args.steps or (60 if arch.startswith("knet") else 12)
+        wd = 1e-5 if arch.startswith("knet") else 1e-4
+        rows = [("default", None)] + [(f"{p}/{m}", (p, m)) for p, m in settings]
+        for label, setting in rows:
+            ours, theirs, picked = [], [], None
+            for _ in range(args.repeats):  # interleaved, best of N for each side
+                extra = [] if setting is None else [f"run.parameters.precision={setting[0]}",
+                                                    f"run.parameters.memory_format={setting[1]}"]
+                ips, picked = lrid_run(args.binary, arch, steps, args.batch, args.threads, extra)
+                ours.append(ips)
+                p, m = setting or ("fp32", "contiguous")  # PyTorch's default: fp32 NCHW
+                theirs.append(python_throughput(arch, steps, args.batch, args.threads, wd, p, m))
+            if setting is None:
+                label = f"auto={picked[0]}/{picked[1]}"[:22]
+            o, t = max(ours), max(theirs)
+            note = "  (lrid auto vs PyTorch fp32/contiguous)" if setting is None else ""
+            print(f"{arch:<9} {label:<22} {o:>8.1f} {t:>8.1f} {o / t:>5.2f}x{note}", flush=True)
 
 
 if __name__ == "__main__":

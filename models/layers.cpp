@@ -152,8 +152,9 @@ torch::Tensor ConvLayerImpl::forward(const torch::Tensor& x) {
                         : torch::conv2d(x_in, weight_, {}, geo.stride, geo.padding, geo.dilation, geo.groups);
   if (wants_alignment_loss())
     pending_loss_ = alignment_loss_conv(x_in, weight_, bias_, feedback_, geo, rule_.regularizer, z);
-  // Bias outside the op, as in the original alignment layers.
-  if (bias_.defined()) z = z + bias_.view({1, -1, 1, 1});
+  // Bias outside the op, as in the original alignment layers; in z's dtype, so
+  // that bf16 activations stay bf16 (fp32 + bf16 would promote to fp32).
+  if (bias_.defined()) z = z + bias_.to(z.scalar_type()).view({1, -1, 1, 1});
   return finish(x_in, std::move(z));
 }
 
@@ -179,7 +180,7 @@ torch::Tensor DenseLayerImpl::forward(const torch::Tensor& x) {
                                    : torch::matmul(x_in, weight_.t());  // [N, out]
   if (wants_alignment_loss())
     pending_loss_ = alignment_loss_dense(x_in, weight_, bias_, feedback_, rule_.regularizer, z);
-  if (bias_.defined()) z = z + bias_;
+  if (bias_.defined()) z = z + bias_.to(z.scalar_type());
   return finish(x_in, std::move(z));
 }
 

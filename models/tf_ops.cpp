@@ -55,11 +55,17 @@ torch::Tensor tf_same_avg_pool2d(const torch::Tensor& x, int64_t kernel, int64_t
 
 torch::Tensor tf_local_response_norm(const torch::Tensor& x, const TfLrnOptions& options) {
   TORCH_CHECK(options.radius >= 0, "LRN radius must be >= 0");
-  const int64_t size = 2 * options.radius + 1;
-  return F::local_response_norm(x, F::LocalResponseNormFuncOptions(size)
-                                       .alpha(options.alpha * static_cast<double>(size))
-                                       .beta(options.beta)
-                                       .k(options.bias));
+  TORCH_CHECK(x.dim() == 4, "LRN expects [N, C, H, W], got ", x.dim(), " dims");
+  // The window sums as 2r+1 shifted channel slices of the channel-padded
+  // squares: element-wise ops, so x's layout (NCHW or channels-last) is kept,
+  // where LibTorch's local_response_norm goes through a 5-D average pool. In
+  // fp32 at least: under bf16, 1 + alpha * sum would round to 1.
+  const torch::Tensor xf = x.to(torch::promote_types(x.scalar_type(), torch::kFloat));
+  const int64_t c = x.size(1), r = options.radius;
+  const torch::Tensor sq = F::pad(xf * xf, F::PadFuncOptions({0, 0, 0, 0, r, r}));
+  torch::Tensor sum = sq.narrow(1, 0, c);
+  for (int64_t d = 1; d <= 2 * r; ++d) sum = sum + sq.narrow(1, d, c);
+  return (xf * (sum * options.alpha + options.bias).pow(-options.beta)).to(x.scalar_type());
 }
 
 }  // namespace lrid

@@ -24,8 +24,8 @@ struct TfLrnOptions {
   double beta = 0.75;
 };
 
-// Runs LibTorch's local_response_norm with size 2r+1 and alpha·(2r+1), which
-// equals the TF formula above ([N, C, H, W] in and out).
+// The TF formula above, computed in fp32 and returned in x's dtype and layout
+// ([N, C, H, W] in and out).
 torch::Tensor tf_local_response_norm(const torch::Tensor& x, const TfLrnOptions& options);
 
 }  // namespace lrid

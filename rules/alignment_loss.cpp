@@ -1,9 +1,11 @@
 // Layer-local alignment losses in closed form. See alignment_loss.h.
 #include "rules/alignment_loss.h"
 
+#include <c10/core/impl/LocalDispatchKeySet.h>
 #include <torch/torch.h>
 
 #include <functional>
+#include <tuple>
 
 namespace lrid {
 namespace {
@@ -37,9 +39,21 @@ LayerOp conv_op(const torch::Tensor& x, const torch::Tensor& kernel, const ConvG
           [](const torch::Tensor& b) { return b.view({1, -1, 1, 1}); }};
 }
 
-// <a, b> and |a|^2 as one BLAS dot over the flattened tensors (no temporaries).
+// t's elements as a 1-D view in memory order when t is dense in NCHW (or any
+// contiguous) or channels-last layout; undefined otherwise.
+torch::Tensor memory_order_view(const torch::Tensor& t) {
+  if (t.is_contiguous()) return t.view(-1);
+  if (t.dim() == 4 && t.is_contiguous(torch::MemoryFormat::ChannelsLast)) return t.permute({0, 2, 3, 1}).reshape(-1);
+  return {};
+}
+
+// <a, b> and |a|^2 as one BLAS dot over the tensors in memory order, without
+// a copy when both share a dense layout (a layout conversion would cost more
+// than the dot); an element-wise product otherwise.
 torch::Tensor frobenius_inner(const torch::Tensor& a, const torch::Tensor& b) {
-  return torch::dot(a.contiguous().view(-1), b.contiguous().view(-1));
+  const torch::Tensor fa = memory_order_view(a), fb = memory_order_view(b);
+  const bool same_layout = fa.defined() && fb.defined() && a.is_contiguous() == b.is_contiguous();
+  return same_layout ? torch::dot(fa, fb) : (a * b).sum();
 }
 torch::Tensor sq(const torch::Tensor& a) { return frobenius_inner(a, a); }
 
@@ -51,12 +65,14 @@ void accumulate(torch::Tensor& grad, const torch::Tensor& t, double alpha, bool 
   else grad.add_(t, alpha);
 }
 
-// Value and gradient (w.r.t. B) of R, computed without autograd and without
-// host synchronisation (the value stays a device scalar).
-std::pair<torch::Tensor, torch::Tensor> value_and_grad(const LayerOp& op, const torch::Tensor& x,
-                                                       const torch::Tensor& w, const torch::Tensor& b,
-                                                       const torch::Tensor& B, const RegularizerCoefficients& c,
-                                                       const torch::Tensor& fwd) {
+// Value and gradient (w.r.t. B) of the batch terms of R (amp, null, sparse),
+// computed without autograd and without host synchronisation (the value
+// stays a device scalar), in the dtype of x, w, b and B (the training's
+// compute dtype).
+std::pair<torch::Tensor, torch::Tensor> batch_terms(const LayerOp& op, const torch::Tensor& x,
+                                                    const torch::Tensor& w, const torch::Tensor& b,
+                                                    const torch::Tensor& B, const RegularizerCoefficients& c,
+                                                    const torch::Tensor& fwd) {
   const double n = static_cast<double>(x.size(0));
   const bool has_bias = b.defined();
   torch::Tensor rf = fwd.defined() ? fwd : op.apply(x, w);
@@ -89,15 +105,6 @@ std::pair<torch::Tensor, torch::Tensor> value_and_grad(const LayerOp& op, const 
       value += c.amp * (-frobenius_inner(rf, op.bias_view(b).expand_as(rf)) / n);
     accumulate(grad, g, 1.0, true);
   }
-  if (c.decay != 0) {
-    accumulate(grad, B, 2 * c.decay);
-    value += c.decay * (sq(w) + sq(B));
-  }
-  if (c.self != 0) {
-    accumulate(grad, w, -c.self);
-    value -= c.self * frobenius_inner(w, B);
-  }
-  if (!grad.defined()) grad = torch::zeros_like(B);
   return {value, grad};
 }
 
@@ -113,17 +120,41 @@ struct AlignmentLossFn : public torch::autograd::Function<AlignmentLossFn> {
   }
 };
 
-torch::Tensor make_loss(const LayerOp& op, const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b,
-                        const torch::Tensor& B, const RegularizerCoefficients& c, const torch::Tensor& fwd) {
+// The layer's op for inputs and kernels of one dtype and layout (x and W as
+// the batch terms see them).
+using OpFactory = std::function<LayerOp(const torch::Tensor& x, const torch::Tensor& kernel)>;
+
+// R as a differentiable scalar of B: the batch terms in the compute dtype (the
+// forward output's: bf16 under bf16 autocast), the parameter terms decay and
+// self in B's own dtype (fp32; they need no activations and lose nothing to
+// low precision); value and gradient returned in B's dtype.
+torch::Tensor make_loss(const OpFactory& make_op, const torch::Tensor& x_in, const torch::Tensor& w_in,
+                        const torch::Tensor& b_in, const torch::Tensor& B_in, const RegularizerCoefficients& c,
+                        const torch::Tensor& fwd_in) {
+  const torch::ScalarType dtype = fwd_in.defined() ? fwd_in.scalar_type() : op_compute_dtype(x_in);
   torch::Tensor grad, value;
   {
     torch::NoGradGuard no_grad;
-    auto vg = value_and_grad(op, x.detach(), w.detach(), b.defined() ? b.detach() : b, B.detach(), c,
-                             fwd.defined() ? fwd.detach() : fwd);
-    value = vg.first;
-    grad = vg.second;
+    // Every cast below is explicit, so autocast must not add its own.
+    c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+    const torch::Tensor w = w_in.detach(), B = B_in.detach();
+    const torch::Tensor x = cast_for_op(x_in.detach(), dtype), wc = cast_for_op(w, dtype);
+    const torch::Tensor b = b_in.defined() ? cast_for_op(b_in.detach(), dtype) : b_in;
+    std::tie(value, grad) = batch_terms(make_op(x, wc), x, wc, b, cast_for_op(B, dtype), c,
+                                        fwd_in.defined() ? fwd_in.detach() : fwd_in);
+    value = value.to(B.scalar_type());
+    if (grad.defined()) grad = grad.to(B.scalar_type());
+    if (c.decay != 0) {
+      accumulate(grad, B, 2 * c.decay);
+      value += c.decay * (sq(w) + sq(B));
+    }
+    if (c.self != 0) {
+      accumulate(grad, w, -c.self);
+      value -= c.self * frobenius_inner(w, B);
+    }
+    if (!grad.defined()) grad = torch::zeros_like(B);
   }
-  return AlignmentLossFn::apply(B, grad, value);
+  return AlignmentLossFn::apply(B_in, grad, value);
 }
 
 }  // namespace
@@ -133,15 +164,16 @@ torch::Tensor alignment_loss_dense(const torch::Tensor& x, const torch::Tensor& 
                                    const torch::Tensor& forward_output) {
   TORCH_CHECK(x.dim() == 2 && x.size(1) == weight.size(1), "alignment_loss_dense: x must be [N, ", weight.size(1),
               "], got ", x.sizes());
-  return make_loss(dense_op(), x, weight, bias, feedback, c, forward_output);
+  return make_loss([](const torch::Tensor&, const torch::Tensor&) { return dense_op(); }, x, weight, bias, feedback,
+                   c, forward_output);
 }
 
 torch::Tensor alignment_loss_conv(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                                   const torch::Tensor& feedback, const ConvGeometry& geo,
                                   const RegularizerCoefficients& c, const torch::Tensor& forward_output) {
   TORCH_CHECK(x.dim() == 4, "alignment_loss_conv: x must be [N, C, H, W], got ", x.sizes());
-  torch::Tensor xd = x.detach();
-  return make_loss(conv_op(xd, weight, geo), xd, weight, bias, feedback, c, forward_output);
+  return make_loss([&geo](const torch::Tensor& xc, const torch::Tensor& wc) { return conv_op(xc, wc, geo); }, x,
+                   weight, bias, feedback, c, forward_output);
 }
 
 torch::Tensor alignment_loss_reference(const torch::Tensor& x_in, const torch::Tensor& w_in,

@@ -13,6 +13,9 @@
 // per distinct (input, output-gradient) pair, using the bilinearity of WG and
 // the adjoint identities <WG(x, R_f), B> = <R_f, op(x; B)> and
 // |Xhat|^2 = <WG(Xhat, R_f), B> to obtain the loss value without extra convs.
+// Precision: the batch terms run in the forward output's dtype (bf16 under
+// bf16 autocast, like the convolutions they pair with), decay and self in
+// B's fp32; the value and the gradient are returned in B's dtype.
 // tests/rules/alignment_loss_test.cpp checks it against autograd of the plain
 // expressions and against central finite differences.
 #pragma once

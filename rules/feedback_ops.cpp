@@ -7,6 +7,7 @@
 // and g), so FA costs what backprop costs.
 #include "rules/feedback_ops.h"
 
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -35,21 +36,24 @@ void fill_probe(AlignmentProbe* probe, const torch::Tensor& w, const torch::Tens
 struct FeedbackLinearFn : public torch::autograd::Function<FeedbackLinearFn> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
                                const torch::Tensor& b, bool tie_grad, int64_t probe) {
-    ctx->save_for_backward({x, w, b});
+    // x in the compute dtype is what the backward needs; W and B stay the fp32 masters.
+    const torch::Tensor xc = cast_for_op(x, op_compute_dtype(x));
+    ctx->save_for_backward({xc, w, b});
     ctx->saved_data["tie"] = tie_grad;
     ctx->saved_data["probe"] = probe;
-    return torch::mm(x, w.t());
+    return torch::mm(xc, cast_for_op(w, xc.scalar_type()).t());
   }
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
     auto saved = ctx->get_saved_variables();
     const torch::Tensor &x = saved[0], &w = saved[1], &b = saved[2];
-    const torch::Tensor& g = grads[0];  // [N, out]
+    const torch::Tensor& g = grads[0];  // [N, out], in the forward's dtype
     const bool tie = ctx->saved_data["tie"].toBool();
     // The error sent down through B (skipped for a network's first layer, as autograd would).
-    torch::Tensor gx = ctx->needs_input_grad(0) ? torch::mm(g, b) : torch::Tensor();
+    torch::Tensor gx = ctx->needs_input_grad(0) ? torch::mm(g, b.to(g.scalar_type())) : torch::Tensor();
     torch::Tensor gw = ctx->needs_input_grad(1) ? torch::mm(g.t(), x) : torch::Tensor();  // true local gradient
     AlignmentProbe* probe = probe_of(ctx);
-    if (probe != nullptr && probe->active) fill_probe(probe, w, b, gx, [&] { return torch::mm(g, w); });
+    if (probe != nullptr && probe->active)
+      fill_probe(probe, w, b, gx, [&] { return torch::mm(g, w.to(g.scalar_type())); });
     if (tie && !gw.defined()) gw = torch::mm(g.t(), x);
     // A copy: autograd may adopt a returned buffer as .grad, and W and B must not share one.
     torch::Tensor gb = tie ? gw.clone() : torch::Tensor();
@@ -62,29 +66,31 @@ struct FeedbackConvFn : public torch::autograd::Function<FeedbackConvFn> {
                                const torch::Tensor& b, std::vector<int64_t> stride,
                                std::vector<int64_t> padding, std::vector<int64_t> dilation,
                                int64_t groups, bool tie_grad, int64_t probe) {
-    ctx->save_for_backward({x, w, b});
+    const torch::Tensor xc = cast_for_op(x, op_compute_dtype(x));
+    ctx->save_for_backward({xc, w, b});
     ctx->saved_data["stride"] = stride;
     ctx->saved_data["padding"] = padding;
     ctx->saved_data["dilation"] = dilation;
     ctx->saved_data["groups"] = groups;
     ctx->saved_data["tie"] = tie_grad;
     ctx->saved_data["probe"] = probe;
-    return torch::conv2d(x, w, {}, stride, padding, dilation, groups);
+    return torch::conv2d(xc, cast_for_op(w, xc.scalar_type()), {}, stride, padding, dilation, groups);
   }
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
     auto saved = ctx->get_saved_variables();
     const torch::Tensor &x = saved[0], &w = saved[1], &b = saved[2];
     ConvGeometry geo{ctx->saved_data["stride"].toIntVector(), ctx->saved_data["padding"].toIntVector(),
                      ctx->saved_data["dilation"].toIntVector(), ctx->saved_data["groups"].toInt()};
-    const torch::Tensor g = grads[0].contiguous();
+    // g in x's layout (a no-op when it already is: no conversion inside a step).
+    const torch::Tensor g = grads[0].contiguous(x.suggest_memory_format());
     // Weight B for the input gradient; the weight gradient does not depend on the kernel's values.
     const bool tie = ctx->saved_data["tie"].toBool();
-    auto [gx, gw, unused] = at::convolution_backward(g, x, b, std::nullopt, geo.stride, geo.padding,
+    auto [gx, gw, unused] = at::convolution_backward(g, x, b.to(g.scalar_type()), std::nullopt, geo.stride, geo.padding,
                                                      geo.dilation, false, {0, 0}, geo.groups,
                                                      {ctx->needs_input_grad(0), ctx->needs_input_grad(1) || tie, false});
     AlignmentProbe* probe = probe_of(ctx);
     if (probe != nullptr && probe->active)
-      fill_probe(probe, w, b, gx, [&] { return conv2d_input_grad(g, x, w, geo); });
+      fill_probe(probe, w, b, gx, [&] { return conv2d_input_grad(g, x, w.to(g.scalar_type()), geo); });
     // A copy: autograd may adopt a returned buffer as .grad, and W and B must not share one.
     torch::Tensor gb = tie ? gw.clone() : torch::Tensor();
     return {gx, gw, gb, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(),
@@ -93,6 +99,19 @@ struct FeedbackConvFn : public torch::autograd::Function<FeedbackConvFn> {
 };
 
 }  // namespace
+
+torch::ScalarType op_compute_dtype(const torch::Tensor& x) {
+  const c10::DeviceType type = x.device().type();
+  if (at::autocast::is_autocast_enabled(type) && x.is_floating_point() && x.scalar_type() != torch::kDouble)
+    return at::autocast::get_autocast_dtype(type);
+  return x.scalar_type();
+}
+
+torch::Tensor cast_for_op(const torch::Tensor& t, torch::ScalarType dtype) {
+  // A plain cast, not autocast's cache: a cast made here, with autograd off,
+  // must never be handed to an op that differentiates through W.
+  return t.defined() ? t.to(dtype) : t;
+}
 
 double angle_degrees(const torch::Tensor& a, const torch::Tensor& c) {
   torch::NoGradGuard no_grad;
@@ -124,14 +143,14 @@ torch::Tensor feedback_conv2d(const torch::Tensor& x, const torch::Tensor& weigh
 
 torch::Tensor conv2d_input_grad(const torch::Tensor& g, const torch::Tensor& input,
                                 const torch::Tensor& kernel, const ConvGeometry& geo) {
-  return std::get<0>(at::convolution_backward(g.contiguous(), input, kernel, std::nullopt, geo.stride,
+  return std::get<0>(at::convolution_backward(g.contiguous(input.suggest_memory_format()), input, kernel, std::nullopt, geo.stride,
                                               geo.padding, geo.dilation, false, {0, 0}, geo.groups,
                                               {true, false, false}));
 }
 
 torch::Tensor conv2d_weight_grad(const torch::Tensor& u, const torch::Tensor& v,
                                  const torch::Tensor& kernel, const ConvGeometry& geo) {
-  return std::get<1>(at::convolution_backward(v.contiguous(), u, kernel, std::nullopt, geo.stride,
+  return std::get<1>(at::convolution_backward(v.contiguous(u.suggest_memory_format()), u, kernel, std::nullopt, geo.stride,
                                               geo.padding, geo.dilation, false, {0, 0}, geo.groups,
                                               {false, true, false}));
 }

@@ -5,6 +5,13 @@
 // receives W's gradient. Biases are added outside these ops, so their gradient
 // is exact. Shapes (PyTorch layout): dense x [N, in], W and B [out, in];
 // conv x [N, C_in, H, W], W and B [C_out, C_in/G, kh, kw].
+//
+// Precision and layout: under autocast (bf16/fp16 training) the ops compute
+// in the autocast dtype, as the convolution and matmul they replace would:
+// x, W and B are cast once per pass, the gradients come back in that dtype
+// and autograd casts W's and B's to their fp32 masters. The layout is the
+// input's: channels-last in, channels-last out, with no conversion in the
+// forward or the backward pass.
 #pragma once
 #include <torch/types.h>
 
@@ -27,6 +34,12 @@ struct AlignmentProbe {
                                 // NaN for a first layer, which sends no input gradient
   bool filled = false;
 };
+
+// The dtype an alignment op computes in for input x: autocast's lower
+// precision dtype on x's device while autocast is on, else x's own dtype.
+torch::ScalarType op_compute_dtype(const torch::Tensor& x);
+// t in `dtype` (the same tensor when it already is); undefined stays undefined.
+torch::Tensor cast_for_op(const torch::Tensor& t, torch::ScalarType dtype);
 
 // angle(A, C) = arccos(<A, C> / (|A| |C|)) in degrees, computed in double.
 double angle_degrees(const torch::Tensor& a, const torch::Tensor& c);

@@ -1,7 +1,8 @@
 // Tensor helpers shared by the gradient tests: float64 options (finite
-// differences and hand-computed values need double precision) and the
-// relative error of two tensors.
+// differences and hand-computed values need double precision), the relative
+// error of two tensors, a bf16 autocast scope and a channels-last check.
 #pragma once
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 namespace lrid::test {
@@ -11,6 +12,23 @@ inline const auto kDouble = torch::TensorOptions().dtype(torch::kFloat64);
 // |a - b| / |b| (Frobenius norms), with |b| floored so that b = 0 does not divide by zero.
 inline double rel_err(const torch::Tensor& a, const torch::Tensor& b) {
   return ((a - b).norm() / b.norm().clamp_min(1e-300)).item<double>();
+}
+
+// CPU bf16 autocast over a scope (as bf16 training runs its forward passes).
+class CpuBf16Autocast {
+ public:
+  CpuBf16Autocast() {
+    at::autocast::set_autocast_dtype(c10::DeviceType::CPU, torch::kBFloat16);
+    at::autocast::set_autocast_enabled(c10::DeviceType::CPU, true);
+  }
+  ~CpuBf16Autocast() {
+    at::autocast::set_autocast_enabled(c10::DeviceType::CPU, false);
+    at::autocast::clear_cache();
+  }
+};
+
+inline bool channels_last(const torch::Tensor& t) {
+  return t.is_contiguous(torch::MemoryFormat::ChannelsLast) && !t.is_contiguous();
 }
 
 }  // namespace lrid::test

@@ -25,6 +25,9 @@ struct Config {
   Section data, model, task, rule, optimizer, schedule, run, observables;
   // Seeds given as -1 and drawn from fresh entropy ("model_seed", "data_seed").
   std::vector<std::string> drawn_seeds;
+  // run.parameters keys given as `auto` and resolved for this machine
+  // ("precision", "memory_format"; training/compute_settings.h).
+  std::vector<std::string> auto_resolved;
   // The resolved configuration (every default and derived value written out).
   YAML::Node to_yaml() const;
 };

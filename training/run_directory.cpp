@@ -39,7 +39,10 @@ RunDirectoryState adopt_run_directory(Config& config, const std::filesystem::pat
   } catch (const YAML::Exception& e) {
     throw IoError(fmt::format("{}: unreadable: {}", config_path.string(), e.msg));
   }
-  for (const auto& key : config.drawn_seeds)
+  // Drawn seeds and settings resolved from `auto` are what the run recorded.
+  std::vector<std::string> adopted = config.drawn_seeds;
+  adopted.insert(adopted.end(), config.auto_resolved.begin(), config.auto_resolved.end());
+  for (const auto& key : adopted)
     if (stored["run"]["parameters"][key]) config.run.params.set(key, stored["run"]["parameters"][key]);
   // Both sides go through YAML text, so that node styles ({} vs block) compare equal.
   const std::string diff = first_difference(yaml_block(stored), yaml_block(YAML::Load(yaml_block(config.to_yaml()))));

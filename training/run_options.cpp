@@ -12,6 +12,11 @@ void declare_run(OptionsBinding<RunOptions>& b) {
   b.add("data_seed", &RunOptions::data_seed).at_least(-1).describe("data order and augmentation; -1: fresh, recorded");
   b.add("device", &RunOptions::device).one_of({"auto", "cpu", "cuda"});
   b.add("threads", &RunOptions::threads).at_least(0).describe("intra-op CPU threads; 0: all cores");
+  b.add("precision", &RunOptions::precision).one_of({"auto", "fp32", "bf16", "fp16"})
+      .describe("training arithmetic: fp32, or bf16/fp16 autocast over fp32 weights (fp16: CUDA only); "
+                "auto: the fastest measured for the device and architecture");
+  b.add("memory_format", &RunOptions::memory_format).one_of({"auto", "contiguous", "channels_last"})
+      .describe("layout of activations and conv kernels; auto: the fastest measured");
   b.add("eval_every", &RunOptions::eval_every).at_least(0)
       .describe("epochs between test evaluations; 0: at the end only");
   b.add("checkpoint_every", &RunOptions::checkpoint_every).at_least(0)

@@ -6,6 +6,12 @@
 // (data seed, epoch, batch index) (BatchLoader), and the global generator used
 // by dropout is re-seeded from (model seed, step) before every step, so a run
 // resumed from a checkpoint replays exactly the updates of an uninterrupted run.
+//
+// Precision and layout (compute_settings.h): the model, the batches and the
+// probe set take the run's memory format once; each step's forward passes
+// run under autocast when the precision is bf16 or fp16, the backward pass
+// and the optimizer steps outside it on the fp32 masters; fp16 adds dynamic
+// loss scaling (grad_scaler.h).
 #include "training/trainer.h"
 
 #include <torch/torch.h>
@@ -19,7 +25,10 @@
 #include "core/seeding.h"
 #include "core/version.h"
 #include "training/checkpoint.h"
+#include "training/compute_settings.h"
+#include "training/grad_scaler.h"
 #include "training/metrics_log.h"
+#include "training/train_metrics.h"
 #include "training/run_directory.h"
 #include "training/training_options.h"
 
@@ -28,66 +37,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-torch::Device resolve_device(const std::string& want) {
-  if (want == "cpu") return torch::kCPU;
-  const bool have = torch::cuda::is_available();
-  if (want == "cuda" && !have)
-    throw ConfigError("run.parameters.device: 'cuda' requested but no CUDA device is available");
-  return have ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-}
-
-struct Evaluation {
-  double loss = 0, accuracy = 0;
-};
-
-// Mean loss and accuracy over the test split, in inference mode.
-Evaluation evaluate(ModelImpl& model, Task& task, const BatchLoader& loader, torch::Device device) {
-  torch::NoGradGuard no_grad;
-  const bool was_training = model.is_training();
-  model.eval();
-  double loss_sum = 0;
-  int64_t correct = 0, count = 0;
-  for (int64_t i = 0; i < loader.batches_per_epoch(); ++i) {
-    Batch b = loader.batch(0, i);
-    b.images = b.images.to(device);
-    b.labels = b.labels.to(device);
-    TaskOutput out = task.loss(model, b);
-    loss_sum += out.loss.item<double>() * static_cast<double>(out.count);
-    correct += out.correct.item<int64_t>();
-    count += out.count;
-  }
-  model.train(was_training);
-  return {count ? loss_sum / count : 0.0, count ? static_cast<double>(correct) / count : 0.0};
-}
-
-// Sums over the steps since the last metrics row, kept on the device so that a
-// step needs no host synchronisation. loss and align hold per-batch means.
-struct TrainWindow {
-  torch::Tensor loss, correct, align;
-  int64_t images = 0, batches = 0;
-
-  explicit TrainWindow(torch::Device device)
-      : loss(torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device))),
-        correct(torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device))),
-        align(torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device))) {}
-  void add(const TaskOutput& out, const torch::Tensor& alignment) {
-    if (alignment.defined()) align += alignment.detach().to(torch::kFloat64);
-    loss += out.loss.detach().to(torch::kFloat64);
-    correct += out.correct;
-    images += out.count;
-    ++batches;
-  }
-  double mean_loss() const { return loss.item<double>() / static_cast<double>(std::max<int64_t>(batches, 1)); }
-  double mean_align() const { return align.item<double>() / static_cast<double>(std::max<int64_t>(batches, 1)); }
-  double accuracy() const { return static_cast<double>(correct.item<int64_t>()) / std::max<int64_t>(images, 1); }
-  void reset() {
-    loss.zero_();
-    correct.zero_();
-    align.zero_();
-    images = batches = 0;
-  }
-};
 
 class TrainingSession {
  public:
@@ -120,6 +69,8 @@ class TrainingSession {
   TrainOptions train_options_;
   int64_t threads_ = 1;
   torch::Device device_ = torch::kCPU;
+  ComputeSettings compute_;
+  std::unique_ptr<GradScaler> scaler_;  // fp16 only
   ImageData data_;
   std::unique_ptr<Task> task_;
   std::unique_ptr<BatchLoader> train_loader_, test_loader_;
@@ -149,6 +100,8 @@ TrainingSession::TrainingSession(const Config& config, TrainingOptions options, 
   threads_ = run.threads > 0 ? run.threads : std::max(1u, std::thread::hardware_concurrency());
   at::set_num_threads(static_cast<int>(threads_));
   device_ = resolve_device(run.device);
+  compute_ = compute_settings(run.precision, run.memory_format);
+  if (compute_.precision == "fp16") scaler_ = std::make_unique<GradScaler>(device_);
   set_up_data();
   set_up_model();
   // The run directory is touched only once the data and model are known to be good.
@@ -182,6 +135,7 @@ void TrainingSession::set_up_model() {
   m.projection_dim = task_->projection_dim();
   model_ = build_model(m);
   model_->to(device_);
+  to_memory_format(*model_, compute_);
   model_->train();
 }
 
@@ -211,7 +165,7 @@ void TrainingSession::resume_and_open_logs() {
     recorder_ = std::make_unique<Recorder>(*o_.observables, run_dir_.filename().string(), mix_seed(model_seed, data_seed),
                                            run_dir_, model_->layers(), total_, spe_, resumed_ ? state_.step : -1);
     const auto idx = probe_indices(data_.test->size(), o_.observables->probe_size, o_.observables->probe_seed);
-    recorder_->set_probe(test_loader_->preprocess(data_.test->images(idx)).to(device_));
+    recorder_->set_probe(to_memory_format(test_loader_->preprocess(data_.test->images(idx)).to(device_), compute_));
   }
   if (o_.rule.metrics_every > 0)
     angles_ = std::make_unique<MetricsLog>(run_dir_ / "alignment.csv", "step,layer,weight_angle,gradient_angle",
@@ -227,7 +181,7 @@ void TrainingSession::train_step(int64_t step) {
   const auto ts = Clock::now();
   const int64_t epoch = step / spe_;
   Batch batch = train_loader_->batch(epoch, step % spe_);
-  batch.images = batch.images.to(device_);
+  batch.images = to_memory_format(batch.images.to(device_), compute_);
   batch.labels = batch.labels.to(device_);
   torch::manual_seed(mix_seed(static_cast<uint64_t>(o_.run.model_seed), static_cast<uint64_t>(step)));
   lr_ = schedule_.at(step);
@@ -240,14 +194,25 @@ void TrainingSession::train_step(int64_t step) {
   const bool probe_angles = angles_ && (step + 1) % o_.rule.metrics_every == 0;
   if (probe_angles)
     for (const auto& l : model_->layers()) l.layer->probe() = AlignmentProbe{true};
-  TaskOutput out = task_->loss(*model_, batch);
-  // total = task loss + alignment_rate * sum of layer-local losses (§5.1); the
-  // parameter sets are disjoint, so one backward pass serves W and B.
-  torch::Tensor align = model_->take_alignment_loss();
-  torch::Tensor objective = align.defined() ? out.loss + o_.rule.feedback.alignment_rate * align : out.loss;
-  objective.backward();
-  optimizer_->step();
-  if (feedback_optimizer_) feedback_optimizer_->step();
+  TaskOutput out;
+  torch::Tensor align, objective;
+  {
+    AutocastScope autocast(device_, compute_);  // the forward passes only
+    out = task_->loss(*model_, batch);
+    // total = task loss + alignment_rate * sum of layer-local losses (§5.1); the
+    // parameter sets are disjoint, so one backward pass serves W and B.
+    align = model_->take_alignment_loss();
+    objective = align.defined() ? out.loss + o_.rule.feedback.alignment_rate * align : out.loss;
+  }
+  // fp16: the objective scaled against underflow, the gradients unscaled, and
+  // the step skipped (both optimizers) when a gradient is non-finite.
+  (scaler_ ? scaler_->scale(objective) : objective).backward();
+  if (scaler_) scaler_->unscale(model_->parameters());
+  if (!scaler_ || scaler_->finite()) {
+    optimizer_->step();
+    if (feedback_optimizer_) feedback_optimizer_->step();
+  }
+  if (scaler_) scaler_->update();
   window_->add(out, align);
   if (probe_angles) record_angles(step + 1);
   state_.train_time_s += std::chrono::duration<double>(Clock::now() - ts).count();
@@ -277,7 +242,7 @@ bool TrainingSession::log_train(int64_t done) {
 // A metrics.csv test row every eval_every epochs; false when the test loss went non-finite.
 bool TrainingSession::evaluate_test(int64_t done) {
   if (done % steps_every(o_.run.eval_every) != 0 && done != total_) return true;
-  last_eval_ = evaluate(*model_, *task_, *test_loader_, device_);
+  last_eval_ = evaluate(*model_, *task_, *test_loader_, device_, compute_);
   if (!std::isfinite(last_eval_.loss)) return false;
   const double epoch = static_cast<double>(done) / static_cast<double>(spe_);
   metrics_->line(fmt::format("{},{:.6f},test,{:.9g},{:.9g},,{:.9g},{:.3f},{:.3f}", done, epoch, last_eval_.loss,
@@ -377,6 +342,7 @@ TrainResult TrainingSession::finish() {
 
 TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainOptions& options) {
   Config config = config_in;
+  resolve_compute_settings(config);  // before the directory is adopted: config.yaml records the resolved values
   const RunDirectoryState state = adopt_run_directory(config, run_dir);
   if (state.finished && options.resume) {
     TrainResult r;

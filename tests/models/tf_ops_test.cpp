@@ -77,5 +77,20 @@ TEST(TfLrn, MatchesTheTensorFlowFormula) {
   }
 }
 
+TEST(TfLrn, KeepsTheLayoutAndComputesInFp32UnderBf16) {
+  torch::manual_seed(3);
+  const TfLrnOptions o{3, 1.0, 5e-5, 0.75};
+  const auto x = torch::randn({2, 12, 5, 5}) * 100.0;
+  const auto nchw = tf_local_response_norm(x, o);
+  const auto last = tf_local_response_norm(x.contiguous(torch::MemoryFormat::ChannelsLast), o);
+  EXPECT_TRUE(last.is_contiguous(torch::MemoryFormat::ChannelsLast) && !last.is_contiguous());
+  EXPECT_TRUE(torch::allclose(last, nchw, 1e-6, 1e-6));
+  // In bf16, 1 + alpha * sum would round to 1; the normaliser is computed in fp32.
+  const auto half = tf_local_response_norm(x.to(torch::kBFloat16), o);
+  EXPECT_EQ(half.scalar_type(), torch::kBFloat16);
+  EXPECT_TRUE(torch::allclose(half.to(torch::kFloat), nchw, 1e-2, 1e-2));
+  EXPECT_FALSE(torch::allclose(nchw, x, 1e-3, 1e-3));  // the normaliser matters at this scale
+}
+
 }  // namespace
 }  // namespace lrid

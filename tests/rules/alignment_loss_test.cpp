@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <optional>
+
 #include "test_tensors.h"
 
 namespace lrid {
@@ -249,6 +251,37 @@ TEST(AlignmentLossFixedPoint, WeightMirrorReachesAMultipleOfWSigma) {
   torch::Tensor b = descend(x, w, torch::randn({out, in}, kDouble), wm, 1.0 / (2 * 1e-3), 5);
   torch::Tensor want = (1e-3 / (2 * 1e-3)) * torch::mm(w, torch::mm(x.t(), x) / n);  // (beta/2alpha) W Sigma
   EXPECT_LE(rel_err(b, want), 1e-10);
+}
+
+TEST(AlignmentLoss, Bf16BatchTermsGiveAnFp32GradientNearTheFp32One) {
+  torch::manual_seed(21);
+  const torch::Tensor x = torch::randn({8, 3, 7, 7}), w = torch::randn({4, 3, 3, 3}) * 0.3,
+                      bias = torch::randn({4}) * 0.1, B0 = torch::randn({4, 3, 3, 3}) * 0.3;
+  ConvGeometry geo;
+  geo.padding = {1, 1};
+  RegularizerCoefficients c;  // information alignment: amp, null and decay
+  c.amp = 1;
+  c.null = 0.5;
+  c.decay = 1e-3;
+  auto loss_and_grad = [&](bool bf16) {
+    torch::Tensor B = B0.clone().requires_grad_(true);
+    torch::Tensor r;
+    {
+      std::optional<test::CpuBf16Autocast> autocast;
+      if (bf16) autocast.emplace();
+      // The layer passes its forward output op(x; W), in the compute dtype.
+      const torch::Tensor fwd = torch::conv2d(x, w, {}, geo.stride, geo.padding);
+      r = alignment_loss_conv(x, w, bias, B, geo, c, fwd);
+    }
+    r.backward();
+    return std::make_pair(r, B.grad());
+  };
+  const auto [r32, g32] = loss_and_grad(false);
+  const auto [r16, g16] = loss_and_grad(true);
+  EXPECT_EQ(g16.scalar_type(), torch::kFloat);
+  EXPECT_EQ(r16.scalar_type(), torch::kFloat);
+  EXPECT_LE(rel_err(g16, g32), 3e-2);
+  EXPECT_NEAR(r16.item<double>(), r32.item<double>(), 3e-2 * std::abs(r32.item<double>()));
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <optional>
+
 #include "test_tensors.h"
 
 namespace lrid {
@@ -148,6 +150,76 @@ TEST(AlignmentProbe, AnglesAreZeroWhenBEqualsWAndPositiveOtherwise) {
     }
   }
   EXPECT_NEAR(angle_degrees(torch::tensor({1.0, 0.0}), torch::tensor({0.0, 2.0})), 90.0, 1e-12);
+}
+
+struct ConvResult {
+  torch::Tensor y, gx, gw, gb;
+};
+
+// FA (or KP with tie) conv forward and backward; x, W, B and g in the layout given.
+ConvResult feedback_conv_pass(const torch::Tensor& x0, const torch::Tensor& w0, const torch::Tensor& b0,
+                              const torch::Tensor& g, bool tie, bool bf16 = false) {
+  torch::Tensor x = x0.clone().requires_grad_(true), w = w0.clone().requires_grad_(true);
+  torch::Tensor b = b0.clone().requires_grad_(tie);
+  ConvGeometry geo;
+  geo.padding = {1, 1};
+  torch::Tensor y;
+  {
+    std::optional<test::CpuBf16Autocast> autocast;
+    if (bf16) autocast.emplace();
+    y = feedback_conv2d(x, w, b, geo, tie);
+  }
+  (y.to(torch::kFloat) * g).sum().backward();  // backward outside autocast, as the trainer does
+  return {y, x.grad(), w.grad(), tie ? b.grad() : torch::Tensor()};
+}
+
+TEST(FeedbackConv2d, ChannelsLastInChannelsLastOutWithTheSameValues) {
+  torch::manual_seed(7);
+  const auto cl = torch::MemoryFormat::ChannelsLast;
+  torch::Tensor x = torch::randn({4, 3, 9, 9}), w = torch::randn({5, 3, 3, 3}), b = torch::randn({5, 3, 3, 3});
+  torch::Tensor g = torch::randn({4, 5, 9, 9});
+  const ConvResult nchw = feedback_conv_pass(x, w, b, g, true);
+  const ConvResult last = feedback_conv_pass(x.contiguous(cl), w.contiguous(cl), b.contiguous(cl), g.contiguous(cl), true);
+  EXPECT_TRUE(test::channels_last(last.y));
+  EXPECT_TRUE(test::channels_last(last.gx));
+  EXPECT_TRUE(test::channels_last(last.gw));
+  EXPECT_LE(rel_err(last.y, nchw.y), 1e-5);
+  EXPECT_LE(rel_err(last.gx, nchw.gx), 1e-5);
+  EXPECT_LE(rel_err(last.gw, nchw.gw), 1e-5);
+  EXPECT_LE(rel_err(last.gb, nchw.gb), 1e-5);
+}
+
+TEST(FeedbackConv2d, Bf16AutocastComputesInBf16AndGivesFp32MastersTheirGradients) {
+  torch::manual_seed(8);
+  torch::Tensor x = torch::randn({4, 3, 9, 9}), w = torch::randn({5, 3, 3, 3}), b = torch::randn({5, 3, 3, 3});
+  torch::Tensor g = torch::randn({4, 5, 9, 9});
+  const ConvResult fp32 = feedback_conv_pass(x, w, b, g, true);
+  const ConvResult bf16 = feedback_conv_pass(x, w, b, g, true, true);
+  EXPECT_EQ(bf16.y.scalar_type(), torch::kBFloat16);
+  EXPECT_EQ(bf16.gw.scalar_type(), torch::kFloat);  // W's master gradient
+  EXPECT_EQ(bf16.gb.scalar_type(), torch::kFloat);  // B's (Kolen-Pollack)
+  EXPECT_EQ(bf16.gx.scalar_type(), torch::kFloat);  // x was fp32
+  // bf16 keeps 8 significant bits: about 0.4% per element, less in norm.
+  EXPECT_LE(rel_err(bf16.y.to(torch::kFloat), fp32.y), 1e-2);
+  EXPECT_LE(rel_err(bf16.gx, fp32.gx), 2e-2);
+  EXPECT_LE(rel_err(bf16.gw, fp32.gw), 2e-2);
+  EXPECT_GT(rel_err(bf16.gw, fp32.gw), 0.0);  // it did run in bf16
+}
+
+TEST(FeedbackLinear, Bf16AutocastComputesInBf16AndGivesWAnFp32Gradient) {
+  torch::manual_seed(9);
+  torch::Tensor x = torch::randn({6, 10}).requires_grad_(true), w = torch::randn({4, 10}).requires_grad_(true);
+  const torch::Tensor b = torch::randn({4, 10}), g = torch::randn({6, 4});
+  torch::Tensor y;
+  {
+    test::CpuBf16Autocast autocast;
+    y = feedback_linear(x, w, b, false);
+  }
+  EXPECT_EQ(y.scalar_type(), torch::kBFloat16);
+  (y.to(torch::kFloat) * g).sum().backward();
+  EXPECT_EQ(w.grad().scalar_type(), torch::kFloat);
+  EXPECT_LE(rel_err(w.grad(), torch::mm(g.t(), x.detach())), 2e-2);
+  EXPECT_LE(rel_err(x.grad(), torch::mm(g, b)), 2e-2);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "training/checkpoint.h"
+#include "training/compute_settings.h"
 #include "core/errors.h"
 #include "core/files.h"
 #include "core/run_status.h"
@@ -25,7 +26,7 @@ namespace fs = std::filesystem;
 
 using test::TempDir;
 
-Config small_config(std::vector<std::string> extra = {}) {
+Config trainer_config(std::vector<std::string> extra = {}) {
   std::vector<std::string> o = {"schedule.type=step", "schedule.parameters.epochs=2",
                                 "schedule.parameters.milestones=[0.5]", "run.parameters.threads=1",
                                 "run.parameters.checkpoint_every=0.5", "run.parameters.log_every=2",
@@ -62,7 +63,7 @@ void expect_identical(const std::map<std::string, torch::Tensor>& a, const std::
 
 TEST(Trainer, SameSeedsGiveBitIdenticalWeights) {
   TempDir t;
-  Config c = small_config();
+  Config c = trainer_config();
   TrainOptions o;
   o.progress = false;
   ASSERT_EQ(train(c, t.path() / "a", o).status, "finished");
@@ -70,7 +71,7 @@ TEST(Trainer, SameSeedsGiveBitIdenticalWeights) {
   expect_identical(final_state(t.path() / "a", c), final_state(t.path() / "b", c));
   EXPECT_EQ(metrics_without_time(t.path() / "a"), metrics_without_time(t.path() / "b"));
   // A different model seed gives different weights.
-  Config c2 = small_config({"run.parameters.model_seed=1"});
+  Config c2 = trainer_config({"run.parameters.model_seed=1"});
   ASSERT_EQ(train(c2, t.path() / "c", o).status, "finished");
   auto a = final_state(t.path() / "a", c), s2 = final_state(t.path() / "c", c2);
   EXPECT_FALSE(torch::equal(a.begin()->second, s2.begin()->second));
@@ -82,7 +83,7 @@ TEST(Trainer, ResumeEqualsUninterrupted) {
     std::vector<std::string> extra = {std::string("rule.type=") + rule};
     if (std::string(rule) == "ia")  // B by Adam: see tests/rules/rule_test.cpp (kIaTuned)
       extra.insert(extra.end(), {"rule.parameters.feedback_optimizer=adam", "rule.parameters.feedback_lr=1e-3"});
-    Config c = small_config(extra);
+    Config c = trainer_config(extra);
     TrainOptions o;
     o.progress = false;
     fs::path full = t.path() / (std::string(rule) + "_full"), cut = t.path() / (std::string(rule) + "_cut");
@@ -102,7 +103,7 @@ TEST(Trainer, ResumeEqualsUninterrupted) {
 
 TEST(Trainer, RunDirectoryContents) {
   TempDir t;
-  Config c = small_config();
+  Config c = trainer_config();
   TrainOptions o;
   o.progress = false;
   TrainResult r = train(c, t.path() / "run", o);
@@ -113,20 +114,23 @@ TEST(Trainer, RunDirectoryContents) {
   EXPECT_EQ(metrics.rfind("step,epoch,split,loss,accuracy,alignment_loss,lr,record_time_s,wall_time_s\n", 0), 0u);
   EXPECT_NE(metrics.find(",test,"), std::string::npos);
   EXPECT_NE(metrics.find(",train,"), std::string::npos);
-  // The resolved config reloads to the same configuration.
+  // The resolved config (precision and memory_format resolved from auto) reloads to the same configuration.
   Config again = load_config((t.path() / "run" / "config.yaml").string());
+  Config resolved = c;
+  resolve_compute_settings(resolved);
+  EXPECT_NE(again.run.params.get_string("precision"), "auto");
   YAML::Emitter a, b;
-  a << c.to_yaml();
+  a << resolved.to_yaml();
   b << again.to_yaml();
   EXPECT_EQ(std::string(a.c_str()), std::string(b.c_str()));
   // A finished run is not redone; a different config in the same directory is refused.
   EXPECT_EQ(train(c, t.path() / "run", o).status, "already-finished");
-  EXPECT_THROW(train(small_config({"optimizer.parameters.lr=0.2"}), t.path() / "run", o), ConfigError);
+  EXPECT_THROW(train(trainer_config({"optimizer.parameters.lr=0.2"}), t.path() / "run", o), ConfigError);
 }
 
 TEST(Trainer, LearnsTheSyntheticTask) {
   TempDir t;
-  Config c = small_config({"schedule.parameters.epochs=6", "optimizer.parameters.lr=0.05",
+  Config c = trainer_config({"schedule.parameters.epochs=6", "optimizer.parameters.lr=0.05",
                            "data.parameters.train_size=256"});
   TrainOptions o;
   o.progress = false;
@@ -155,7 +159,7 @@ TEST(Trainer, SimclrLearnsRecordsTheHeadAndResumesExactly) {
   TrainOptions o;
   o.progress = false;
   for (const char* rule : {"sgdm", "fa"}) {
-    Config c = small_config({"task.type=simclr", std::string("rule.type=") + rule, "data.parameters.channels=3",
+    Config c = trainer_config({"task.type=simclr", std::string("rule.type=") + rule, "data.parameters.channels=3",
                              "data.parameters.normalize=false", "observables.parameters.points=3",
                              "observables.parameters.probe_size=16"});
     fs::path full = t.path() / (std::string(rule) + "_full"), cut = t.path() / (std::string(rule) + "_cut");
@@ -178,7 +182,7 @@ TEST(Trainer, SimclrLearnsRecordsTheHeadAndResumesExactly) {
               body(read_file(cut / "observables" / "full.csv"), cut.filename().string())) << rule;
   }
   // Longer: the contrastive loss goes down (NT-Xent at chance is 2 log(2n - 1) = 6.9 for n = 16).
-  Config c = small_config({"task.type=simclr", "schedule.parameters.epochs=8", "data.parameters.train_size=256",
+  Config c = trainer_config({"task.type=simclr", "schedule.parameters.epochs=8", "data.parameters.train_size=256",
                            "optimizer.parameters.lr=0.05", "observables.type=none"});
   ASSERT_EQ(train(c, t.path() / "learn", o).status, "finished");
   std::vector<double> losses = train_losses(t.path() / "learn");
@@ -188,7 +192,7 @@ TEST(Trainer, SimclrLearnsRecordsTheHeadAndResumesExactly) {
 
 TEST(Trainer, DivergenceIsRecordedNotDropped) {
   TempDir t;
-  Config c = small_config({"optimizer.parameters.lr=1e30", "model.type=knetlrn"});
+  Config c = trainer_config({"optimizer.parameters.lr=1e30", "model.type=knetlrn"});
   TrainOptions o;
   o.progress = false;
   TrainResult r = train(c, t.path() / "run", o);
@@ -200,7 +204,7 @@ TEST(Trainer, DivergenceIsRecordedNotDropped) {
 TEST(Trainer, CudaRunCheckpointLoadsOnCpu) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine";
   TempDir t;
-  Config c = small_config({"run.parameters.device=cuda"});
+  Config c = trainer_config({"run.parameters.device=cuda"});
   TrainOptions o;
   o.progress = false;
   TrainResult r = train(c, t.path() / "run", o);
@@ -209,7 +213,7 @@ TEST(Trainer, CudaRunCheckpointLoadsOnCpu) {
   auto state = final_state(t.path() / "run", c);  // loads into a CPU model
   for (const auto& [k, v] : state) EXPECT_TRUE(v.device().is_cpu()) << k;
   // Resuming the finished CUDA run's checkpoint on CPU continues without error.
-  Config cpu = small_config({"run.parameters.device=cpu", "schedule.parameters.epochs=3"});
+  Config cpu = trainer_config({"run.parameters.device=cpu", "schedule.parameters.epochs=3"});
   fs::create_directories(t.path() / "cpu" / "checkpoints");
   fs::copy(list_checkpoints(t.path() / "run").back().second, t.path() / "cpu" / "checkpoints");
   EXPECT_EQ(train(cpu, t.path() / "cpu", o).status, "finished");

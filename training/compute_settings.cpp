@@ -1,0 +1,131 @@
+// Precision and memory format of a run. See compute_settings.h.
+#include "training/compute_settings.h"
+
+#include <ATen/autocast_mode.h>
+#include <ATen/cpu/Utils.h>
+#include <fmt/format.h>
+#include <torch/cuda.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+
+#include "core/errors.h"
+#include "models/registry.h"
+#include "training/run_options.h"
+
+namespace lrid {
+namespace {
+
+bool is_knet(const std::string& a) { return a.rfind("knet", 0) == 0; }
+bool is_resnet(const std::string& a) { return a.rfind("resnet", 0) == 0; }
+
+}  // namespace
+
+std::optional<torch::ScalarType> ComputeSettings::autocast_dtype() const {
+  if (precision == "bf16") return torch::kBFloat16;
+  if (precision == "fp16") return torch::kHalf;
+  return std::nullopt;
+}
+
+torch::Device resolve_device(const std::string& want) {
+  if (want == "cpu") return torch::kCPU;
+  const bool have = torch::cuda::is_available();
+  if (want == "cuda" && !have)
+    throw ConfigError("run.parameters.device: 'cuda' requested but no CUDA device is available");
+  return have ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+}
+
+bool cpu_has_native_bf16() {
+  static const bool has = [] {
+    const auto caps = at::cpu::get_cpu_capabilities();
+    auto flag = [&](const char* key) {
+      const auto it = caps.find(key);
+      return it != caps.end() && it->second.isBool() && it->second.toBool();
+    };
+    return flag("avx512_bf16") || flag("amx_bf16");
+  }();
+  return has;
+}
+
+// The table behind `auto`, from bench/train_throughput.py on a 2-core AMD
+// EPYC with AVX-512 BF16 (README, "Speed"): KNet-family networks gain most
+// from channels-last (5x5 kernels on few channels) and from bf16 on top of
+// it; ResNet-18 gains from bf16 but loses part of it to channels-last. On a
+// CPU without native bf16 the bf16 path is emulated, so auto keeps fp32
+// there. Architectures not measured, and CUDA (not measured here), keep
+// fp32 NCHW: a setting is picked only where it was measured faster.
+ComputeSettings auto_compute_settings(const torch::Device& device, const std::string& architecture,
+                                      const std::string& rule) {
+  (void)rule;  // every rule passed the bf16 stability check (tests/training/compute_settings_test.cpp)
+  ComputeSettings s;
+  if (!device.is_cpu()) return s;
+  const bool bf16 = cpu_has_native_bf16();
+  if (is_knet(architecture)) {
+    s.memory_format = "channels_last";
+    if (bf16) s.precision = "bf16";
+  } else if (is_resnet(architecture) && bf16) {
+    s.precision = "bf16";
+  }
+  return s;
+}
+
+ComputeSettings compute_settings(const std::string& precision, const std::string& memory_format) {
+  if (precision == "auto" || memory_format == "auto")
+    throw ConfigError("run.parameters: precision and memory_format must be resolved from 'auto' first");
+  return ComputeSettings{precision, memory_format};
+}
+
+void resolve_compute_settings(Config& config) {
+  const RunOptions run = run_options(config.run.params);
+  const torch::Device device = resolve_device(run.device);
+  const std::string architecture = model_options(config.model.type, config.model.params).architecture;
+  const ComputeSettings pick = auto_compute_settings(device, architecture, config.rule.type);
+  auto resolve = [&](const char* key, const std::string& given, const std::string& picked) {
+    if (given != "auto") return given;
+    config.run.params.set(key, YAML::Node(picked));
+    config.auto_resolved.emplace_back(key);
+    return picked;
+  };
+  const std::string precision = resolve("precision", run.precision, pick.precision);
+  resolve("memory_format", run.memory_format, pick.memory_format);
+  if (precision == "fp16" && !device.is_cuda())
+    throw ConfigError("run.parameters.precision: 'fp16' needs a CUDA device (on a CPU use bf16 or fp32)");
+}
+
+void to_memory_format(torch::nn::Module& module, const ComputeSettings& settings) {
+  const auto format = settings.channels_last() ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+  torch::NoGradGuard no_grad;
+  auto convert = [&](torch::Tensor& t) {
+    if (t.defined() && t.dim() == 4 && !t.is_contiguous(format)) t.set_data(t.data().contiguous(format));
+  };
+  for (auto& p : module.parameters()) convert(p);
+  for (auto& b : module.buffers()) convert(b);
+}
+
+torch::Tensor to_memory_format(const torch::Tensor& images, const ComputeSettings& settings) {
+  if (images.dim() != 4) return images;
+  return images.contiguous(settings.channels_last() ? torch::MemoryFormat::ChannelsLast
+                                                    : torch::MemoryFormat::Contiguous);
+}
+
+AutocastScope::AutocastScope(const torch::Device& device, const ComputeSettings& settings) {
+  const auto dtype = settings.autocast_dtype();
+  if (!dtype) return;
+  active_ = true;
+  device_type_ = device.type();
+  previous_enabled_ = at::autocast::is_autocast_enabled(device_type_);
+  previous_dtype_ = at::autocast::get_autocast_dtype(device_type_);
+  at::autocast::set_autocast_enabled(device_type_, true);
+  at::autocast::set_autocast_dtype(device_type_, *dtype);
+  at::autocast::increment_nesting();
+}
+
+AutocastScope::~AutocastScope() {
+  if (!active_) return;
+  // The cache holds the low-precision copies of the weights for one pass.
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  at::autocast::set_autocast_enabled(device_type_, previous_enabled_);
+  at::autocast::set_autocast_dtype(device_type_, previous_dtype_);
+}
+
+}  // namespace lrid
