@@ -1,33 +1,5 @@
-// lrid entry point: every user-facing error is caught here, once, and printed
-// as one line; the exit code says which kind it was (see core/errors.h).
-#include <c10/util/Exception.h>
-#include <malloc.h>
+// lrid entry point (app/entry.h holds the program; this file stays free of
+// heavy headers so that the executable's own unit compiles in a moment).
+#include "app/entry.h"
 
-#include <cstdio>
-#include <exception>
-
-#include "app/cli.h"
-#include "core/errors.h"
-
-int main(int argc, char** argv) {
-  // Keep freed tensor memory in the process: glibc's default returns blocks
-  // above ~32 MB to the kernel at once and trims the heap, so every training
-  // step after a large transient allocation (evaluation, an observables
-  // record) page-faults its working set back in; measured on the quickstart,
-  // that churn cost more than the recording itself.
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  try {
-    return lrid::run_cli(argc, argv);
-  } catch (const lrid::Error& e) {
-    std::fprintf(stderr, "lrid: error: %s\n", e.what());
-    return e.exit_code();
-  } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    std::fprintf(stderr, "lrid: error: %s\n", msg.substr(0, msg.find('\n')).c_str());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "lrid: error: %s\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return lrid::lrid_main(argc, argv); }

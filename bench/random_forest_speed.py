@@ -65,6 +65,9 @@ def main():
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3, help="best of this many runs per side")
     args = ap.parse_args()
+    if not pathlib.Path(args.bench).exists():  # not in the default build: built here on demand
+        subprocess.run(["cmake", "--build", str(pathlib.Path(args.bench).parent), "--target", "lrid_rf_bench"],
+                       check=True)
     with tempfile.TemporaryDirectory() as tmp:
         for name, x, y in datasets():
             # Round-trip through the CSV text so both sides see identical numbers.

@@ -24,18 +24,25 @@ foreach(layer IN LISTS layers)
   endif()
 endforeach()
 
-add_executable(lrid_base_tests ${base_tests})
-target_link_libraries(lrid_base_tests PRIVATE lrid_figures lrid_test_support)
-add_executable(lrid_tests ${torch_tests})
-target_link_libraries(lrid_tests PRIVATE lrid_app lrid_test_support)
-target_precompile_headers(lrid_tests REUSE_FROM lrid_pch)
+# The test sources compile as object libraries: the executables depend on
+# `lrid` (CLI tests run it), and a target-level dependency would hold every
+# test compilation back until the whole application is linked.
+add_library(lrid_base_tests_objects OBJECT ${base_tests})
+target_link_libraries(lrid_base_tests_objects PRIVATE lrid_figures lrid_test_support)
+add_library(lrid_tests_objects OBJECT ${torch_tests})
+target_link_libraries(lrid_tests_objects PRIVATE lrid_app lrid_test_support)
+target_precompile_headers(lrid_tests_objects REUSE_FROM lrid_pch)
+add_executable(lrid_base_tests)
+target_link_libraries(lrid_base_tests PRIVATE lrid_base_tests_objects lrid_figures lrid_test_support)
+add_executable(lrid_tests)
+target_link_libraries(lrid_tests PRIVATE lrid_tests_objects lrid_app lrid_test_support)
 # Unity groups of neighbouring layers' tests: with the torch PCH most of a test
 # translation unit's cost is instantiating LibTorch and GoogleTest templates,
 # paid once per unit, so a few large units build faster than many small ones
 # (clean build, README "Architecture"). Test files keep their helpers in
 # anonymous namespaces with names unique within a group.
-set(LRID_TEST_GROUPS "core figures" "images rules models training" "observables trajectories classifiers"
-                     "experiments report app")
+set(LRID_TEST_GROUPS "core figures" "images rules models training observables"
+                     "trajectories classifiers experiments report app")
 foreach(group IN LISTS LRID_TEST_GROUPS)
   string(REPLACE " " "_" group_name "${group}")
   string(REPLACE " " ";" group_layers "${group}")
@@ -47,7 +54,7 @@ foreach(group IN LISTS LRID_TEST_GROUPS)
   endforeach()
 endforeach()
 foreach(t lrid_base_tests lrid_tests)
-  set_target_properties(${t} PROPERTIES UNITY_BUILD ${LRID_UNITY_BUILD} UNITY_BUILD_MODE GROUP)
+  set_target_properties(${t}_objects PROPERTIES UNITY_BUILD ${LRID_UNITY_BUILD} UNITY_BUILD_MODE GROUP)
   add_dependencies(${t} lrid)  # CLI tests run the executable
   # ctest runs tests in parallel processes: one intra-op thread each avoids
   # oversubscribing the cores (OpenMP workers spin-wait on a busy machine).

@@ -60,7 +60,9 @@ class OptionsBinding {
   template <class T>
   using Access = std::function<T&(O&)>;
 
-  explicit OptionsBinding(O prototype = O{}) : prototype_(std::move(prototype)) {}
+  // Not explicit, so that an aggregate holding a binding can leave it to `{}`.
+  OptionsBinding() = default;
+  explicit OptionsBinding(O prototype) : prototype_(std::move(prototype)) {}
 
   // Binds `field` to parameter `name` with the prototype's value as its default; the
   // returned spec takes the checks (.at_least(), .one_of(), .describe(), ...).
@@ -126,7 +128,7 @@ class OptionsBinding {
     return specs_.back();
   }
 
-  O prototype_;
+  O prototype_{};
   std::deque<ParamSpec> specs_;  // a deque: add() hands out references that later adds keep valid
   std::vector<std::function<void(const Params&, O&)>> setters_;
 };

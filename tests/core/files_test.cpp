@@ -72,7 +72,9 @@ struct UnprivilegedScope {
   const bool switched = was_root && ::seteuid(65534) == 0;
   bool active() const { return !was_root || switched; }
   ~UnprivilegedScope() {
-    if (switched) EXPECT_EQ(::seteuid(0), 0);
+    if (switched) {
+      EXPECT_EQ(::seteuid(0), 0);
+    }
   }
 };
 

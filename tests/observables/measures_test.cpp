@@ -49,13 +49,13 @@ torch::Tensor recorded_gradavg(RecordableLayerImpl& layer, const std::function<t
   return layer_gradavg(layer, x_in, y, path, sampler, gen);
 }
 
-struct Case {
+struct MeasureCase {
   std::string label;
   std::function<std::pair<std::shared_ptr<RecordableLayerImpl>, std::function<torch::Tensor(torch::Tensor)>>(LayerFactory&)> make;
   std::vector<int64_t> input;
 };
 
-std::vector<Case> cases() {
+std::vector<MeasureCase> cases() {
   return {
       {"conv_explicit_pad_stride2_linear",
        [](LayerFactory& f) {
