@@ -15,6 +15,31 @@ namespace F = torch::nn::functional;
 
 namespace {
 
+// z + b per channel for a channels-last z ([N, C, H, W], NHWC in memory):
+// the backward sums the gradient over N, H, W as the rows of an [N*H*W, C]
+// matrix, a contiguous reduction, in fp32. LibTorch's own gradient of the
+// broadcast add reduces over dims 0, 2, 3 of the NHWC tensor, a strided
+// reduction that cost a bf16 KNet step as much as its convolutions.
+struct ChannelsLastBiasFn : public torch::autograd::Function<ChannelsLastBiasFn> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& z, const torch::Tensor& b) {
+    ctx->saved_data["bias_dtype"] = b.scalar_type();
+    return z + b.to(z.scalar_type()).view({1, -1, 1, 1});
+  }
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
+                                               torch::autograd::tensor_list grads) {
+    const torch::Tensor& g = grads[0];
+    const int64_t c = g.size(1);
+    const torch::Tensor rows = g.is_contiguous(torch::MemoryFormat::ChannelsLast)
+                                   ? g.permute({0, 2, 3, 1}).reshape({-1, c})
+                                   : g.permute({0, 2, 3, 1}).contiguous().view({-1, c});
+    return {g, rows.sum(0, false, torch::kFloat).to(ctx->saved_data["bias_dtype"].toScalarType())};
+  }
+};
+
+bool channels_last(const torch::Tensor& t) {
+  return t.dim() == 4 && t.is_contiguous(torch::MemoryFormat::ChannelsLast) && !t.is_contiguous();
+}
+
 // Std of a standard normal truncated to (-2, 2): TF's variance-scaling divisor.
 constexpr double kTruncatedStdFactor = 0.87962566103423978;
 
@@ -154,7 +179,8 @@ torch::Tensor ConvLayerImpl::forward(const torch::Tensor& x) {
     pending_loss_ = alignment_loss_conv(x_in, weight_, bias_, feedback_, geo, rule_.regularizer, z);
   // Bias outside the op, as in the original alignment layers; in z's dtype, so
   // that bf16 activations stay bf16 (fp32 + bf16 would promote to fp32).
-  if (bias_.defined()) z = z + bias_.to(z.scalar_type()).view({1, -1, 1, 1});
+  if (bias_.defined())
+    z = channels_last(z) ? ChannelsLastBiasFn::apply(z, bias_) : z + bias_.to(z.scalar_type()).view({1, -1, 1, 1});
   return finish(x_in, std::move(z));
 }
 

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <tuple>
 
 namespace lrid {
 namespace {
@@ -219,6 +220,31 @@ TEST(LayerFactory, SameSeedSameWeightsAndUniqueNames) {
   EXPECT_TRUE(torch::equal(wa, wb));
   EXPECT_FALSE(torch::equal(wa, wc));
   EXPECT_THROW(a.dense("x", DenseLayerOptions(2, 2)), c10::Error);
+}
+
+TEST(ConvLayer, ChannelsLastGivesTheSameOutputAndGradients) {
+  // The bias of a channels-last layer goes through its own reduction (layers.cpp).
+  auto run = [](bool last) {
+    torch::Generator gen = at::make_generator<at::CPUGeneratorImpl>(5);
+    ConvLayer conv("c", ConvLayerOptions(3, 6, 3).padding(1).bias(true).bias_init(0.1), gen);
+    torch::manual_seed(6);
+    torch::Tensor x = torch::randn({4, 3, 8, 8}), g = torch::randn({4, 6, 8, 8});
+    if (last) {
+      conv->weight().set_data(conv->weight().data().contiguous(torch::MemoryFormat::ChannelsLast));
+      x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+    }
+    x.requires_grad_(true);
+    torch::Tensor y = conv->forward(x);
+    (y * g).sum().backward();
+    return std::make_tuple(y, x.grad(), conv->weight().grad(), conv->bias().grad());
+  };
+  const auto [y0, gx0, gw0, gb0] = run(false);
+  const auto [y1, gx1, gw1, gb1] = run(true);
+  EXPECT_TRUE(y1.is_contiguous(torch::MemoryFormat::ChannelsLast) && !y1.is_contiguous());
+  EXPECT_TRUE(torch::allclose(y1, y0, 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(gx1, gx0, 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(gw1, gw0, 1e-4, 1e-4));
+  EXPECT_TRUE(torch::allclose(gb1, gb0, 1e-4, 1e-4));
 }
 
 }  // namespace
