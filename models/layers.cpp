@@ -15,31 +15,6 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-// z + b per channel for a channels-last z ([N, C, H, W], NHWC in memory):
-// the backward sums the gradient over N, H, W as the rows of an [N*H*W, C]
-// matrix, a contiguous reduction, in fp32. LibTorch's own gradient of the
-// broadcast add reduces over dims 0, 2, 3 of the NHWC tensor, a strided
-// reduction that cost a bf16 KNet step as much as its convolutions.
-struct ChannelsLastBiasFn : public torch::autograd::Function<ChannelsLastBiasFn> {
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& z, const torch::Tensor& b) {
-    ctx->saved_data["bias_dtype"] = b.scalar_type();
-    return z + b.to(z.scalar_type()).view({1, -1, 1, 1});
-  }
-  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
-                                               torch::autograd::tensor_list grads) {
-    const torch::Tensor& g = grads[0];
-    const int64_t c = g.size(1);
-    const torch::Tensor rows = g.is_contiguous(torch::MemoryFormat::ChannelsLast)
-                                   ? g.permute({0, 2, 3, 1}).reshape({-1, c})
-                                   : g.permute({0, 2, 3, 1}).contiguous().view({-1, c});
-    return {g, rows.sum(0, false, torch::kFloat).to(ctx->saved_data["bias_dtype"].toScalarType())};
-  }
-};
-
-bool channels_last(const torch::Tensor& t) {
-  return t.dim() == 4 && t.is_contiguous(torch::MemoryFormat::ChannelsLast) && !t.is_contiguous();
-}
-
 // Std of a standard normal truncated to (-2, 2): TF's variance-scaling divisor.
 constexpr double kTruncatedStdFactor = 0.87962566103423978;
 
@@ -172,15 +147,15 @@ torch::Tensor ConvLayerImpl::forward(const torch::Tensor& x) {
   torch::Tensor x_in = padded ? F::pad(x, F::PadFuncOptions({pad[0], pad[1], pad[2], pad[3]})) : x;
   const int64_t s = o.stride(), p = o.padding(), d = o.dilation();
   const ConvGeometry geo{{s, s}, {p, p}, {d, d}, o.groups()};
-  torch::Tensor z = rule_.feedback
-                        ? feedback_conv2d(x_in, weight_, feedback_, geo, rule_.tie_grad, &probe_)
-                        : torch::conv2d(x_in, weight_, {}, geo.stride, geo.padding, geo.dilation, geo.groups);
+  // The bias inside the convolution, as torch's conv2d adds it: one kernel in
+  // the output's layout and dtype, and the bias gradient from the same
+  // backward call (a separate add cost a bf16 channels-last KNet step a
+  // strided reduction as long as its convolutions). z includes the bias.
+  torch::Tensor z =
+      rule_.feedback ? feedback_conv2d(x_in, weight_, feedback_, geo, rule_.tie_grad, &probe_, bias_)
+                     : torch::conv2d(x_in, weight_, bias_, geo.stride, geo.padding, geo.dilation, geo.groups);
   if (wants_alignment_loss())
     pending_loss_ = alignment_loss_conv(x_in, weight_, bias_, feedback_, geo, rule_.regularizer, z);
-  // Bias outside the op, as in the original alignment layers; in z's dtype, so
-  // that bf16 activations stay bf16 (fp32 + bf16 would promote to fp32).
-  if (bias_.defined())
-    z = channels_last(z) ? ChannelsLastBiasFn::apply(z, bias_) : z + bias_.to(z.scalar_type()).view({1, -1, 1, 1});
   return finish(x_in, std::move(z));
 }
 
@@ -202,11 +177,11 @@ torch::Tensor DenseLayerImpl::forward(const torch::Tensor& x) {
   torch::Tensor x_in = x.dim() == 2 ? x : x.reshape({x.size(0), -1});
   TORCH_CHECK(x_in.size(1) == options.in_features(), "dense layer ", name_, ": expected ",
               options.in_features(), " input features, got ", x_in.size(1));
-  torch::Tensor z = rule_.feedback ? feedback_linear(x_in, weight_, feedback_, rule_.tie_grad, &probe_)
-                                   : torch::matmul(x_in, weight_.t());  // [N, out]
+  // [N, out], bias included (addmm), as for the convolution.
+  torch::Tensor z = rule_.feedback ? feedback_linear(x_in, weight_, feedback_, rule_.tie_grad, &probe_, bias_)
+                                   : torch::linear(x_in, weight_, bias_);
   if (wants_alignment_loss())
     pending_loss_ = alignment_loss_dense(x_in, weight_, bias_, feedback_, rule_.regularizer, z);
-  if (bias_.defined()) z = z + bias_.to(z.scalar_type());
   return finish(x_in, std::move(z));
 }
 

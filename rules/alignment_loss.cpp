@@ -75,8 +75,11 @@ std::pair<torch::Tensor, torch::Tensor> batch_terms(const LayerOp& op, const tor
                                                     const torch::Tensor& fwd) {
   const double n = static_cast<double>(x.size(0));
   const bool has_bias = b.defined();
-  torch::Tensor rf = fwd.defined() ? fwd : op.apply(x, w);
-  if (has_bias && c.use_bias_forward) rf = rf + op.bias_view(b);
+  // R_f: the layer's forward output (which includes the bias) when the caller
+  // has it, less the bias where R_f is defined without it; else recomputed.
+  torch::Tensor rf;
+  if (fwd.defined()) rf = has_bias && !c.use_bias_forward ? fwd - op.bias_view(b) : fwd;
+  else rf = has_bias && c.use_bias_forward ? op.apply(x, w) + op.bias_view(b) : op.apply(x, w);
   torch::Tensor grad;
   torch::Tensor value = torch::zeros({}, B.options());
   torch::Tensor xhat, null_v;

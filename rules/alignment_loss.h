@@ -34,7 +34,8 @@ struct RegularizerCoefficients {
 
 // Scalar loss, differentiable with respect to `feedback` only.
 // x: the layer input; weight, bias: the forward kernel and bias (bias may be undefined).
-// forward_output: op(x; W) without bias if the caller has it (saves one op), else undefined.
+// forward_output: the layer's output op(x; W) + bias (bias included when
+// defined), if the caller has it (saves one op), else undefined.
 torch::Tensor alignment_loss_dense(const torch::Tensor& x, const torch::Tensor& weight,
                                    const torch::Tensor& bias, const torch::Tensor& feedback,
                                    const RegularizerCoefficients& c,

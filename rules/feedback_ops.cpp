@@ -4,14 +4,17 @@
 // rules replace exactly that one term (g W -> g B) and keep every other
 // gradient exact. One convolution_backward call with weight B gives both the
 // input gradient through B and the weight gradient (which depends only on x
-// and g), so FA costs what backprop costs.
+// and g), and the bias gradient too when the layer's bias is fused into the
+// op, so FA costs what backprop costs.
 #include "rules/feedback_ops.h"
 
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
+#include <array>
 #include <cmath>
 #include <functional>
+#include <optional>
 
 namespace lrid {
 namespace {
@@ -33,15 +36,30 @@ void fill_probe(AlignmentProbe* probe, const torch::Tensor& w, const torch::Tens
   probe->filled = true;
 }
 
+// An absent bias goes to apply() as nullopt: an undefined Tensor argument
+// would be taken for a graph input.
+using OptionalBias = std::optional<torch::Tensor>;
+OptionalBias optional_bias(const torch::Tensor& bias) { return bias.defined() ? OptionalBias(bias) : std::nullopt; }
+
+// Whether the bias was given and wants a gradient: it is the 4th tensor input
+// (x, W, B, bias), needs_input_grad counting tensor arguments only.
+bool has_bias_grad(AutogradContext* ctx) {
+  return ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(3);
+}
+
 struct FeedbackLinearFn : public torch::autograd::Function<FeedbackLinearFn> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
-                               const torch::Tensor& b, bool tie_grad, int64_t probe) {
+                               const torch::Tensor& b, bool tie_grad, int64_t probe, const OptionalBias& bias_arg) {
+    const torch::Tensor bias = bias_arg.value_or(torch::Tensor());
     // x in the compute dtype is what the backward needs; W and B stay the fp32 masters.
     const torch::Tensor xc = cast_for_op(x, op_compute_dtype(x));
     ctx->save_for_backward({xc, w, b});
     ctx->saved_data["tie"] = tie_grad;
     ctx->saved_data["probe"] = probe;
-    return torch::mm(xc, cast_for_op(w, xc.scalar_type()).t());
+    ctx->saved_data["bias_dtype"] = bias.defined() ? bias.scalar_type() : xc.scalar_type();
+    ctx->saved_data["has_bias"] = bias.defined();
+    const torch::Tensor wc = cast_for_op(w, xc.scalar_type());
+    return bias.defined() ? torch::addmm(cast_for_op(bias, xc.scalar_type()), xc, wc.t()) : torch::mm(xc, wc.t());
   }
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
     auto saved = ctx->get_saved_variables();
@@ -57,7 +75,11 @@ struct FeedbackLinearFn : public torch::autograd::Function<FeedbackLinearFn> {
     if (tie && !gw.defined()) gw = torch::mm(g.t(), x);
     // A copy: autograd may adopt a returned buffer as .grad, and W and B must not share one.
     torch::Tensor gb = tie ? gw.clone() : torch::Tensor();
-    return {gx, gw, gb, torch::Tensor(), torch::Tensor()};
+    // The bias gradient: g summed over the batch, accumulated in fp32 at least.
+    torch::Tensor gbias = has_bias_grad(ctx)
+                              ? g.sum(0, false, torch::promote_types(g.scalar_type(), torch::kFloat)).to(ctx->saved_data["bias_dtype"].toScalarType())
+                              : torch::Tensor();
+    return {gx, gw, gb, torch::Tensor(), torch::Tensor(), gbias};
   }
 };
 
@@ -65,16 +87,22 @@ struct FeedbackConvFn : public torch::autograd::Function<FeedbackConvFn> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
                                const torch::Tensor& b, std::vector<int64_t> stride,
                                std::vector<int64_t> padding, std::vector<int64_t> dilation,
-                               int64_t groups, bool tie_grad, int64_t probe) {
+                               int64_t groups, bool tie_grad, int64_t probe, const OptionalBias& bias_arg) {
+    const torch::Tensor bias = bias_arg.value_or(torch::Tensor());
     const torch::Tensor xc = cast_for_op(x, op_compute_dtype(x));
     ctx->save_for_backward({xc, w, b});
+    ctx->saved_data["bias_dtype"] = bias.defined() ? bias.scalar_type() : xc.scalar_type();
+    ctx->saved_data["has_bias"] = bias.defined();
     ctx->saved_data["stride"] = stride;
     ctx->saved_data["padding"] = padding;
     ctx->saved_data["dilation"] = dilation;
     ctx->saved_data["groups"] = groups;
     ctx->saved_data["tie"] = tie_grad;
     ctx->saved_data["probe"] = probe;
-    return torch::conv2d(xc, cast_for_op(w, xc.scalar_type()), {}, stride, padding, dilation, groups);
+    // The bias inside the convolution: one kernel adds it (in the output's
+    // layout), and the backward below returns its gradient from the same call.
+    return torch::conv2d(xc, cast_for_op(w, xc.scalar_type()), cast_for_op(bias, xc.scalar_type()), stride, padding,
+                         dilation, groups);
   }
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
     auto saved = ctx->get_saved_variables();
@@ -85,16 +113,21 @@ struct FeedbackConvFn : public torch::autograd::Function<FeedbackConvFn> {
     const torch::Tensor g = grads[0].contiguous(x.suggest_memory_format());
     // Weight B for the input gradient; the weight gradient does not depend on the kernel's values.
     const bool tie = ctx->saved_data["tie"].toBool();
-    auto [gx, gw, unused] = at::convolution_backward(g, x, b.to(g.scalar_type()), std::nullopt, geo.stride, geo.padding,
-                                                     geo.dilation, false, {0, 0}, geo.groups,
-                                                     {ctx->needs_input_grad(0), ctx->needs_input_grad(1) || tie, false});
+    const bool want_bias = has_bias_grad(ctx);
+    const std::array<int64_t, 1> bias_shape{w.size(0)};  // outlives the call: the ArrayRef below points into it
+    const c10::OptionalIntArrayRef bias_sizes =
+        want_bias ? c10::OptionalIntArrayRef(c10::IntArrayRef(bias_shape)) : c10::OptionalIntArrayRef();
+    auto [gx, gw, gbias] = at::convolution_backward(g, x, b.to(g.scalar_type()), bias_sizes, geo.stride, geo.padding,
+                                                    geo.dilation, false, {0, 0}, geo.groups,
+                                                    {ctx->needs_input_grad(0), ctx->needs_input_grad(1) || tie, want_bias});
+    if (gbias.defined()) gbias = gbias.to(ctx->saved_data["bias_dtype"].toScalarType());
     AlignmentProbe* probe = probe_of(ctx);
     if (probe != nullptr && probe->active)
       fill_probe(probe, w, b, gx, [&] { return conv2d_input_grad(g, x, w.to(g.scalar_type()), geo); });
     // A copy: autograd may adopt a returned buffer as .grad, and W and B must not share one.
     torch::Tensor gb = tie ? gw.clone() : torch::Tensor();
     return {gx, gw, gb, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(),
-            torch::Tensor(), torch::Tensor()};
+            torch::Tensor(), torch::Tensor(), gbias};
   }
 };
 
@@ -123,22 +156,27 @@ double angle_degrees(const torch::Tensor& a, const torch::Tensor& c) {
 }
 
 torch::Tensor feedback_linear(const torch::Tensor& x, const torch::Tensor& weight,
-                              const torch::Tensor& feedback, bool tie_grad, AlignmentProbe* probe) {
+                              const torch::Tensor& feedback, bool tie_grad, AlignmentProbe* probe,
+                              const torch::Tensor& bias) {
   TORCH_CHECK(x.dim() == 2 && x.size(1) == weight.size(1), "feedback_linear: x must be [N, ",
               weight.size(1), "], got ", x.sizes());
   TORCH_CHECK(feedback.sizes() == weight.sizes(), "feedback_linear: B must have W's shape ",
               weight.sizes(), ", got ", feedback.sizes());
-  return FeedbackLinearFn::apply(x, weight, feedback, tie_grad, reinterpret_cast<int64_t>(probe));
+  TORCH_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)),
+              "feedback_linear: bias must be [", weight.size(0), "], got ", bias.sizes());
+  return FeedbackLinearFn::apply(x, weight, feedback, tie_grad, reinterpret_cast<int64_t>(probe), optional_bias(bias));
 }
 
 torch::Tensor feedback_conv2d(const torch::Tensor& x, const torch::Tensor& weight,
                               const torch::Tensor& feedback, const ConvGeometry& geo, bool tie_grad,
-                              AlignmentProbe* probe) {
+                              AlignmentProbe* probe, const torch::Tensor& bias) {
   TORCH_CHECK(x.dim() == 4, "feedback_conv2d: x must be [N, C, H, W], got ", x.sizes());
   TORCH_CHECK(feedback.sizes() == weight.sizes(), "feedback_conv2d: B must have W's shape ",
               weight.sizes(), ", got ", feedback.sizes());
+  TORCH_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)),
+              "feedback_conv2d: bias must be [", weight.size(0), "], got ", bias.sizes());
   return FeedbackConvFn::apply(x, weight, feedback, geo.stride, geo.padding, geo.dilation, geo.groups,
-                               tie_grad, reinterpret_cast<int64_t>(probe));
+                               tie_grad, reinterpret_cast<int64_t>(probe), optional_bias(bias));
 }
 
 torch::Tensor conv2d_input_grad(const torch::Tensor& g, const torch::Tensor& input,

@@ -2,8 +2,9 @@
 // uses W and whose input gradient uses the feedback kernel B, as custom
 // torch::autograd::Functions. W receives its true local gradient; B receives
 // none from the task loss, except under Kolen-Pollack (tie_grad), where it
-// receives W's gradient. Biases are added outside these ops, so their gradient
-// is exact. Shapes (PyTorch layout): dense x [N, in], W and B [out, in];
+// receives W's gradient. The optional bias ([out]) is added inside the op, as
+// torch's conv2d and linear add it (one kernel, in the output's layout), and
+// gets its exact gradient, the sum of the output gradient. Shapes (PyTorch layout): dense x [N, in], W and B [out, in];
 // conv x [N, C_in, H, W], W and B [C_out, C_in/G, kh, kw].
 //
 // Precision and layout: under autocast (bf16/fp16 training) the ops compute
@@ -46,11 +47,11 @@ double angle_degrees(const torch::Tensor& a, const torch::Tensor& c);
 
 torch::Tensor feedback_linear(const torch::Tensor& x, const torch::Tensor& weight,
                               const torch::Tensor& feedback, bool tie_grad,
-                              AlignmentProbe* probe = nullptr);
+                              AlignmentProbe* probe = nullptr, const torch::Tensor& bias = {});
 
 torch::Tensor feedback_conv2d(const torch::Tensor& x, const torch::Tensor& weight,
                               const torch::Tensor& feedback, const ConvGeometry& geometry,
-                              bool tie_grad, AlignmentProbe* probe = nullptr);
+                              bool tie_grad, AlignmentProbe* probe = nullptr, const torch::Tensor& bias = {});
 
 // The conv input-gradient ("adjoint of x -> conv(x, K)") applied to g, with the
 // shape of `input`: the transposed convolution with K, output padding implied.

@@ -95,8 +95,13 @@ void resolve_compute_settings(Config& config) {
 void to_memory_format(torch::nn::Module& module, const ComputeSettings& settings) {
   const auto format = settings.channels_last() ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
   torch::NoGradGuard no_grad;
+  // suggest_memory_format, not is_contiguous: a [C_out, 1, k, k] kernel (one
+  // input channel) is contiguous in both formats, and contiguous(format) keeps
+  // its NCHW strides, which makes the convolution pick an NCHW output for the
+  // whole first block. A real copy gives it channels-last strides.
   auto convert = [&](torch::Tensor& t) {
-    if (t.defined() && t.dim() == 4 && !t.is_contiguous(format)) t.set_data(t.data().contiguous(format));
+    if (t.defined() && t.dim() == 4 && t.suggest_memory_format() != format)
+      t.set_data(t.data().to(t.options(), /*non_blocking=*/false, /*copy=*/true, format));
   };
   for (auto& p : module.parameters()) convert(p);
   for (auto& b : module.buffers()) convert(b);

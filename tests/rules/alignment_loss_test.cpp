@@ -24,13 +24,20 @@ RegularizerCoefficients ia(double a, double b, double g) {
   return c;
 }
 
+// Value and dR/dB: the closed form (given the layer's forward output op(x; W)
+// + bias, as a layer passes it, when pass_forward) or the reference.
 std::pair<double, torch::Tensor> value_grad(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& bias,
                                             const torch::Tensor& b0, const ConvGeometry* geo,
-                                            const RegularizerCoefficients& c, bool reference) {
+                                            const RegularizerCoefficients& c, bool reference,
+                                            bool pass_forward = false) {
   torch::Tensor b = b0.clone().requires_grad_(true);
+  torch::Tensor fwd;
+  if (pass_forward)
+    fwd = geo ? torch::conv2d(x, w, bias, geo->stride, geo->padding, geo->dilation, geo->groups)
+              : torch::linear(x, w, bias);
   torch::Tensor r = reference ? alignment_loss_reference(x, w, bias, b, geo, c)
-                    : geo     ? alignment_loss_conv(x, w, bias, b, *geo, c)
-                              : alignment_loss_dense(x, w, bias, b, c);
+                    : geo     ? alignment_loss_conv(x, w, bias, b, *geo, c, fwd)
+                              : alignment_loss_dense(x, w, bias, b, c, fwd);
   r.backward();
   return {r.item<double>(), b.grad()};
 }
@@ -116,10 +123,12 @@ TEST(AlignmentLoss, DenseMatchesAutogradOfTheExpressionsForEveryPrimitive) {
   torch::Tensor x = torch::randn({6, 5}, kDouble), w = torch::randn({4, 5}, kDouble);
   torch::Tensor b = torch::randn({4, 5}, kDouble), bias = torch::randn({4}, kDouble);
   for (const auto& cs : coefficient_sets()) {
-    auto [v, g] = value_grad(x, w, bias, b, nullptr, cs.c, false);
     auto [rv, rg] = value_grad(x, w, bias, b, nullptr, cs.c, true);
-    EXPECT_NEAR(v, rv, 1e-11 * std::max(1.0, std::abs(rv))) << cs.name;
-    EXPECT_LE(rel_err(g, rg), 1e-11) << cs.name;
+    for (bool pass_forward : {false, true}) {
+      auto [v, g] = value_grad(x, w, bias, b, nullptr, cs.c, false, pass_forward);
+      EXPECT_NEAR(v, rv, 1e-11 * std::max(1.0, std::abs(rv))) << cs.name << " forward given " << pass_forward;
+      EXPECT_LE(rel_err(g, rg), 1e-11) << cs.name << " forward given " << pass_forward;
+    }
   }
 }
 
@@ -139,10 +148,12 @@ TEST(AlignmentLoss, ConvMatchesAutogradOfTheExpressionsForEveryPrimitive) {
     torch::Tensor w = torch::randn({6, 4 / k.groups, k.kernel, k.kernel}, kDouble);
     torch::Tensor b = torch::randn(w.sizes(), kDouble), bias = torch::randn({6}, kDouble);
     for (const auto& cs : coefficient_sets()) {
-      auto [v, g] = value_grad(x, w, bias, b, &geo, cs.c, false);
       auto [rv, rg] = value_grad(x, w, bias, b, &geo, cs.c, true);
-      EXPECT_NEAR(v, rv, 1e-10 * std::max(1.0, std::abs(rv))) << k.name << " " << cs.name;
-      EXPECT_LE(rel_err(g, rg), 1e-10) << k.name << " " << cs.name;
+      for (bool pass_forward : {false, true}) {
+        auto [v, g] = value_grad(x, w, bias, b, &geo, cs.c, false, pass_forward);
+        EXPECT_NEAR(v, rv, 1e-10 * std::max(1.0, std::abs(rv))) << k.name << " " << cs.name << " " << pass_forward;
+        EXPECT_LE(rel_err(g, rg), 1e-10) << k.name << " " << cs.name << " " << pass_forward;
+      }
     }
   }
 }
@@ -269,8 +280,8 @@ TEST(AlignmentLoss, Bf16BatchTermsGiveAnFp32GradientNearTheFp32One) {
     {
       std::optional<test::CpuBf16Autocast> autocast;
       if (bf16) autocast.emplace();
-      // The layer passes its forward output op(x; W), in the compute dtype.
-      const torch::Tensor fwd = torch::conv2d(x, w, {}, geo.stride, geo.padding);
+      // The layer passes its forward output op(x; W) + bias, in the compute dtype.
+      const torch::Tensor fwd = torch::conv2d(x, w, bias, geo.stride, geo.padding);
       r = alignment_loss_conv(x, w, bias, B, geo, c, fwd);
     }
     r.backward();

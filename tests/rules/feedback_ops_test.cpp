@@ -17,15 +17,17 @@ using test::kDouble;
 using test::rel_err;
 
 struct Grads {
-  torch::Tensor x, w;
+  torch::Tensor x, w, bias;  // bias: the fused bias's gradient (undefined without one)
 };
 
+// Gradients of <y, g> for y = x W^T (+ bias0, fused into the op when given).
 Grads dense_grads(const torch::Tensor& x0, const torch::Tensor& w0, const torch::Tensor& b0, const torch::Tensor& g,
-                  bool use_feedback) {
+                  bool use_feedback, const torch::Tensor& bias0 = {}) {
   torch::Tensor x = x0.clone().requires_grad_(true), w = w0.clone().requires_grad_(true);
-  torch::Tensor y = use_feedback ? feedback_linear(x, w, b0, false) : torch::mm(x, w.t());
+  torch::Tensor bias = bias0.defined() ? bias0.clone().requires_grad_(true) : bias0;
+  torch::Tensor y = use_feedback ? feedback_linear(x, w, b0, false, nullptr, bias) : torch::linear(x, w, bias);
   (y * g).sum().backward();
-  return {x.grad(), w.grad()};
+  return {x.grad(), w.grad(), bias.defined() ? bias.grad() : bias};
 }
 
 TEST(FeedbackLinear, EqualsBackpropWhenBEqualsW) {
@@ -34,6 +36,12 @@ TEST(FeedbackLinear, EqualsBackpropWhenBEqualsW) {
   Grads bp = dense_grads(x, w, w, g, false), fa = dense_grads(x, w, w.clone(), g, true);
   EXPECT_LE(rel_err(fa.x, bp.x), 1e-12);
   EXPECT_LE(rel_err(fa.w, bp.w), 1e-12);
+  // With the bias fused into the op: the same output and the exact bias gradient (g summed over the batch).
+  const torch::Tensor bias = torch::randn({3}, kDouble);
+  Grads bpb = dense_grads(x, w, w, g, false, bias), fab = dense_grads(x, w, w.clone(), g, true, bias);
+  EXPECT_LE(rel_err(fab.x, bpb.x), 1e-12);
+  EXPECT_LE(rel_err(fab.bias, g.sum(0)), 1e-12);
+  EXPECT_LE(rel_err(feedback_linear(x, w, w, false, nullptr, bias), torch::linear(x, w, bias)), 1e-12);
 }
 
 TEST(FeedbackLinear, SendsErrorThroughBAndGivesWItsLocalGradient) {
@@ -66,7 +74,7 @@ TEST(FeedbackLinear, SpecHandExample) {
   torch::Tensor w = torch::tensor({{1.0, -1.0}}, kDouble).requires_grad_(true);
   torch::Tensor bias = torch::zeros({1}, kDouble).requires_grad_(true);
   torch::Tensor b = torch::tensor({{0.5, 0.25}}, kDouble);
-  torch::Tensor y = feedback_linear(x, w, b, false) + bias;  // bias outside the op
+  torch::Tensor y = feedback_linear(x, w, b, false, nullptr, bias);  // bias fused into the op
   (y * 3.0).sum().backward();
   EXPECT_TRUE(torch::equal(x.grad(), torch::tensor({{1.5, 0.75}}, kDouble)));
   EXPECT_TRUE(torch::equal(w.grad(), torch::tensor({{3.0, 6.0}}, kDouble)));
@@ -81,12 +89,13 @@ struct OpConvCase {
 class FeedbackConv : public ::testing::TestWithParam<OpConvCase> {};
 
 Grads conv_grads(const torch::Tensor& x0, const torch::Tensor& w0, const torch::Tensor& b0, const torch::Tensor& g,
-                 const ConvGeometry& geo, bool use_feedback) {
+                 const ConvGeometry& geo, bool use_feedback, const torch::Tensor& bias0 = {}) {
   torch::Tensor x = x0.clone().requires_grad_(true), w = w0.clone().requires_grad_(true);
-  torch::Tensor y = use_feedback ? feedback_conv2d(x, w, b0, geo, false)
-                                 : torch::conv2d(x, w, {}, geo.stride, geo.padding, geo.dilation, geo.groups);
+  torch::Tensor bias = bias0.defined() ? bias0.clone().requires_grad_(true) : bias0;
+  torch::Tensor y = use_feedback ? feedback_conv2d(x, w, b0, geo, false, nullptr, bias)
+                                 : torch::conv2d(x, w, bias, geo.stride, geo.padding, geo.dilation, geo.groups);
   (y * g).sum().backward();
-  return {x.grad(), w.grad()};
+  return {x.grad(), w.grad(), bias.defined() ? bias.grad() : bias};
 }
 
 TEST_P(FeedbackConv, EqualsBackpropWhenBEqualsWAndUsesBOtherwise) {
@@ -107,6 +116,11 @@ TEST_P(FeedbackConv, EqualsBackpropWhenBEqualsWAndUsesBOtherwise) {
   (torch::conv2d(xr, b, {}, geo.stride, geo.padding, geo.dilation, geo.groups) * g).sum().backward();
   EXPECT_LE(rel_err(fb.x, xr.grad()), 1e-12) << c.name;
   EXPECT_LE(rel_err(fb.w, bp.w), 1e-12) << c.name;
+  // The bias fused into the op: the bias gradient is g summed over N, H, W, whatever B is.
+  const torch::Tensor bias = torch::randn({6}, kDouble);
+  Grads fbias = conv_grads(x, w, b, g, geo, true, bias);
+  EXPECT_LE(rel_err(fbias.bias, g.sum({0, 2, 3})), 1e-12) << c.name;
+  EXPECT_LE(rel_err(fbias.x, fb.x), 1e-12) << c.name;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -153,24 +167,26 @@ TEST(AlignmentProbe, AnglesAreZeroWhenBEqualsWAndPositiveOtherwise) {
 }
 
 struct ConvResult {
-  torch::Tensor y, gx, gw, gb;
+  torch::Tensor y, gx, gw, gb, gbias;
 };
 
-// FA (or KP with tie) conv forward and backward; x, W, B and g in the layout given.
+// FA (or KP with tie) conv forward and backward, with a fused fp32 bias
+// (C_out = 5); x, W, B and g in the layout given.
 ConvResult feedback_conv_pass(const torch::Tensor& x0, const torch::Tensor& w0, const torch::Tensor& b0,
                               const torch::Tensor& g, bool tie, bool bf16 = false) {
   torch::Tensor x = x0.clone().requires_grad_(true), w = w0.clone().requires_grad_(true);
   torch::Tensor b = b0.clone().requires_grad_(tie);
+  torch::Tensor bias = torch::linspace(-1, 1, 5).requires_grad_(true);
   ConvGeometry geo;
   geo.padding = {1, 1};
   torch::Tensor y;
   {
     std::optional<test::CpuBf16Autocast> autocast;
     if (bf16) autocast.emplace();
-    y = feedback_conv2d(x, w, b, geo, tie);
+    y = feedback_conv2d(x, w, b, geo, tie, nullptr, bias);
   }
   (y.to(torch::kFloat) * g).sum().backward();  // backward outside autocast, as the trainer does
-  return {y, x.grad(), w.grad(), tie ? b.grad() : torch::Tensor()};
+  return {y, x.grad(), w.grad(), tie ? b.grad() : torch::Tensor(), bias.grad()};
 }
 
 TEST(FeedbackConv2d, ChannelsLastInChannelsLastOutWithTheSameValues) {
@@ -187,6 +203,7 @@ TEST(FeedbackConv2d, ChannelsLastInChannelsLastOutWithTheSameValues) {
   EXPECT_LE(rel_err(last.gx, nchw.gx), 1e-5);
   EXPECT_LE(rel_err(last.gw, nchw.gw), 1e-5);
   EXPECT_LE(rel_err(last.gb, nchw.gb), 1e-5);
+  EXPECT_LE(rel_err(last.gbias, nchw.gbias), 1e-5);
 }
 
 TEST(FeedbackConv2d, Bf16AutocastComputesInBf16AndGivesFp32MastersTheirGradients) {
@@ -198,11 +215,13 @@ TEST(FeedbackConv2d, Bf16AutocastComputesInBf16AndGivesFp32MastersTheirGradients
   EXPECT_EQ(bf16.y.scalar_type(), torch::kBFloat16);
   EXPECT_EQ(bf16.gw.scalar_type(), torch::kFloat);  // W's master gradient
   EXPECT_EQ(bf16.gb.scalar_type(), torch::kFloat);  // B's (Kolen-Pollack)
+  EXPECT_EQ(bf16.gbias.scalar_type(), torch::kFloat);  // the fused bias's
   EXPECT_EQ(bf16.gx.scalar_type(), torch::kFloat);  // x was fp32
   // bf16 keeps 8 significant bits: about 0.4% per element, less in norm.
   EXPECT_LE(rel_err(bf16.y.to(torch::kFloat), fp32.y), 1e-2);
   EXPECT_LE(rel_err(bf16.gx, fp32.gx), 2e-2);
   EXPECT_LE(rel_err(bf16.gw, fp32.gw), 2e-2);
+  EXPECT_LE(rel_err(bf16.gbias, fp32.gbias), 2e-2);
   EXPECT_GT(rel_err(bf16.gw, fp32.gw), 0.0);  // it did run in bf16
 }
 

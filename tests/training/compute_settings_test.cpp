@@ -87,6 +87,24 @@ TEST(ComputeSettings, ModuleToChannelsLastKeepsTensorIdentity) {
   EXPECT_TRUE(w.is_contiguous());
 }
 
+TEST(ComputeSettings, OneInputChannelKernelGetsChannelsLastStrides) {
+  // A [32, 1, 5, 5] kernel is contiguous in both layouts; ATen's convolution
+  // picks its output layout from the kernel's strides, so unless the kernel
+  // gets channels-last strides, a grey-scale network's first block runs NCHW.
+  Model m = knet_with("sgdm", 1);
+  const torch::Tensor w = m->layers()[0].layer->weight(), before = w.clone();
+  const ComputeSettings cl{"fp32", "channels_last"};
+  to_memory_format(*m, cl);
+  EXPECT_EQ(w.suggest_memory_format(), torch::MemoryFormat::ChannelsLast);
+  EXPECT_TRUE(torch::equal(w, before));
+  const torch::Tensor x = to_memory_format(torch::randn({4, 1, 16, 16}), cl);
+  const torch::Tensor y = torch::conv2d(x, w, {}, 1, 2);  // [4, 32, 16, 16]
+  EXPECT_TRUE(y.is_contiguous(torch::MemoryFormat::ChannelsLast) && !y.is_contiguous());
+  to_memory_format(*m, ComputeSettings{"fp32", "contiguous"});
+  EXPECT_EQ(w.suggest_memory_format(), torch::MemoryFormat::Contiguous);
+  EXPECT_TRUE(torch::conv2d(x.contiguous(), w, {}, 1, 2).is_contiguous());
+}
+
 TEST(ComputeSettings, AutocastScopeCastsInsideAndRestoresOutside) {
   const torch::Tensor a = torch::randn({4, 4}), b = torch::randn({4, 4});
   {
