@@ -166,7 +166,9 @@ def lrid_run(binary, arch, steps, batch, threads, extra=()):
                "schedule.type=constant", "schedule.parameters.epochs=1",
                f"run.parameters.batch_size={batch}", f"run.parameters.threads={threads}",
                "run.parameters.eval_every=0", "run.parameters.checkpoint_every=0", "run.parameters.device=cpu",
-               *extra]
+               # No recorder: its time is not training time (bench/observables_overhead.sh measures it),
+               # and its probe passes between steps would only evict the steps' working set.
+               "observables.type=none", *extra]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         status = json.loads((out / "status.json").read_text())
         config = (out / "config.yaml").read_text()

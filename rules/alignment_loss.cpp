@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <tuple>
+#include <vector>
 
 namespace lrid {
 namespace {
@@ -15,22 +16,25 @@ using torch::autograd::tensor_list;
 
 // The layer's op and its two adjoints, for dense ([N, in] -> [N, out]) or conv.
 struct LayerOp {
-  std::function<torch::Tensor(const torch::Tensor& x, const torch::Tensor& k)> apply;        // op(x; k)
+  std::function<torch::Tensor(const torch::Tensor& x, const torch::Tensor& k, const torch::Tensor& bias)>
+      apply;  // op(x; k) (+ bias, in the same kernel, when defined)
   std::function<torch::Tensor(const torch::Tensor& v, const torch::Tensor& k)> input_grad;   // adjoint in x
   std::function<torch::Tensor(const torch::Tensor& u, const torch::Tensor& v)> weight_grad;  // WG(u, v)
   std::function<torch::Tensor(const torch::Tensor& b)> bias_view;  // b broadcast to op's output
 };
 
 LayerOp dense_op() {
-  return {[](const torch::Tensor& x, const torch::Tensor& k) { return torch::mm(x, k.t()); },
+  return {[](const torch::Tensor& x, const torch::Tensor& k, const torch::Tensor& bias) {
+            return torch::linear(x, k, bias);
+          },
           [](const torch::Tensor& v, const torch::Tensor& k) { return torch::mm(v, k); },
           [](const torch::Tensor& u, const torch::Tensor& v) { return torch::mm(v.t(), u); },
           [](const torch::Tensor& b) { return b.unsqueeze(0); }};
 }
 
 LayerOp conv_op(const torch::Tensor& x, const torch::Tensor& kernel, const ConvGeometry& geo) {
-  return {[geo](const torch::Tensor& in, const torch::Tensor& k) {
-            return torch::conv2d(in, k, {}, geo.stride, geo.padding, geo.dilation, geo.groups);
+  return {[geo](const torch::Tensor& in, const torch::Tensor& k, const torch::Tensor& bias) {
+            return torch::conv2d(in, k, bias, geo.stride, geo.padding, geo.dilation, geo.groups);
           },
           [geo, x](const torch::Tensor& v, const torch::Tensor& k) { return conv2d_input_grad(v, x, k, geo); },
           [geo, kernel](const torch::Tensor& u, const torch::Tensor& v) {
@@ -47,15 +51,35 @@ torch::Tensor memory_order_view(const torch::Tensor& t) {
   return {};
 }
 
-// <a, b> and |a|^2 as one BLAS dot over the tensors in memory order, without
-// a copy when both share a dense layout (a layout conversion would cost more
-// than the dot); an element-wise product otherwise.
+bool reduced_precision(const torch::Tensor& t) { return t.is_floating_point() && t.element_size() < 4; }
+
+// |a|^2 and <a, b> over whole tensors, accumulated in fp32 at least, with no
+// layout conversion and no widened copy of an activation (a fresh fp32 copy
+// of a bf16 KNet activation cost more than the dot itself):
+//   fp32/fp64 in a shared dense layout: one BLAS dot over the memory order;
+//   bf16/fp16: |a|^2 as a norm reduction that widens on the fly, <a, b> as
+//     the sum in fp32 of the element-wise product (each product rounded to
+//     bf16 once, without bias; ATen's own bf16 dot is a scalar loop, 7x slower).
 torch::Tensor frobenius_inner(const torch::Tensor& a, const torch::Tensor& b) {
+  if (reduced_precision(a) || reduced_precision(b)) return torch::mul(a, b).sum(torch::kFloat);
   const torch::Tensor fa = memory_order_view(a), fb = memory_order_view(b);
   const bool same_layout = fa.defined() && fb.defined() && a.is_contiguous() == b.is_contiguous();
   return same_layout ? torch::dot(fa, fb) : (a * b).sum();
 }
-torch::Tensor sq(const torch::Tensor& a) { return frobenius_inner(a, a); }
+torch::Tensor sq(const torch::Tensor& a) {
+  if (!reduced_precision(a)) return frobenius_inner(a, a);
+  return torch::linalg_vector_norm(a, 2, c10::nullopt, false, torch::kFloat).square();
+}
+
+// <v, b broadcast over v's output positions> = sum_c b_c * (v summed over all
+// dims but the channel dim 1), accumulated in fp32 at least.
+torch::Tensor bias_inner(const torch::Tensor& v, const torch::Tensor& b) {
+  std::vector<int64_t> dims;
+  for (int64_t d = 0; d < v.dim(); ++d)
+    if (d != 1) dims.push_back(d);
+  const auto acc = torch::promote_types(v.scalar_type(), torch::kFloat);
+  return torch::dot(v.sum(dims, false, acc), b.to(acc));
+}
 
 // grad += alpha * t, allocating on first use (no zero-filled start). `t` is
 // adopted as the buffer only when the caller marks it a temporary: grad is
@@ -79,33 +103,41 @@ std::pair<torch::Tensor, torch::Tensor> batch_terms(const LayerOp& op, const tor
   // has it, less the bias where R_f is defined without it; else recomputed.
   torch::Tensor rf;
   if (fwd.defined()) rf = has_bias && !c.use_bias_forward ? fwd - op.bias_view(b) : fwd;
-  else rf = has_bias && c.use_bias_forward ? op.apply(x, w) + op.bias_view(b) : op.apply(x, w);
+  else rf = op.apply(x, w, has_bias && c.use_bias_forward ? b : torch::Tensor());
   torch::Tensor grad;
-  torch::Tensor value = torch::zeros({}, B.options());
+  // The value accumulates in fp32 at least (a bf16 scalar would keep 3 digits).
+  torch::Tensor value = torch::zeros({}, B.options().dtype(torch::promote_types(B.scalar_type(), torch::kFloat)));
   torch::Tensor xhat, null_v;
   if (c.null != 0) {
     xhat = op.input_grad(rf, B);
     null_v = sq(xhat) / n;
   }
   if (c.sparse != 0) {
-    // P is needed: amp and sparse share the input x in one weight-gradient.
-    torch::Tensor p = op.apply(x, B);
-    if (has_bias && c.use_bias_backward) p = p + op.bias_view(b);
-    accumulate(grad, op.weight_grad(x, torch::add(p * (2 * c.sparse), rf, -c.amp)), 1.0 / n, true);
+    // P is needed: amp and sparse share the input x in one weight-gradient,
+    // WG(x, 2 sparse P - amp R_f) / N = (2 sparse / N) WG(x, P - amp / (2 sparse) R_f):
+    // one element-wise pass to combine, the scale applied to the kernel-sized result.
+    const torch::Tensor p = op.apply(x, B, has_bias && c.use_bias_backward ? b : torch::Tensor());
+    accumulate(grad, op.weight_grad(x, torch::add(p, rf, -c.amp / (2 * c.sparse))), 2 * c.sparse / n, true);
     value += c.amp * (-frobenius_inner(rf, p) / n) + c.sparse * (sq(rf) + sq(p)) / n;
     if (c.null != 0) {
       accumulate(grad, op.weight_grad(xhat, rf), 2 * c.null / n, true);
       value += c.null * null_v;
     }
   } else if (c.amp != 0 || c.null != 0) {
-    // One weight-gradient for amp and null: g = WG(-amp x + 2 null Xhat, R_f) / N,
-    // and <g, B> = amp * AMP (without the bias in P) + 2 null NULL.
-    torch::Tensor u = c.null != 0 ? torch::add(xhat * (2 * c.null), x, -c.amp) : x * -c.amp;
-    torch::Tensor g = op.weight_grad(u, rf) / n;
+    // One weight-gradient for amp and null: g = WG(2 null Xhat - amp x, R_f) / N,
+    // and <g, B> = amp * AMP (without the bias in P) + 2 null NULL. The first
+    // argument as one element-wise pass (x + (-2 null / amp) Xhat, scaled by
+    // -amp afterwards), or none when a term is absent.
+    torch::Tensor u;
+    double scale = 0;
+    if (c.amp != 0 && c.null != 0) u = torch::add(x, xhat, -2 * c.null / c.amp), scale = -c.amp / n;
+    else if (c.null != 0) u = xhat, scale = 2 * c.null / n;
+    else u = x, scale = -c.amp / n;
+    torch::Tensor g = op.weight_grad(u, rf).mul_(scale);
     value += frobenius_inner(g, B);
     if (c.null != 0) value -= c.null * null_v;
     if (c.amp != 0 && has_bias && c.use_bias_backward)
-      value += c.amp * (-frobenius_inner(rf, op.bias_view(b).expand_as(rf)) / n);
+      value += c.amp * (-bias_inner(rf, b) / n);
     accumulate(grad, g, 1.0, true);
   }
   return {value, grad};
@@ -141,12 +173,16 @@ torch::Tensor make_loss(const OpFactory& make_op, const torch::Tensor& x_in, con
     // Every cast below is explicit, so autocast must not add its own.
     c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
     const torch::Tensor w = w_in.detach(), B = B_in.detach();
-    const torch::Tensor x = cast_for_op(x_in.detach(), dtype), wc = cast_for_op(w, dtype);
-    const torch::Tensor b = b_in.defined() ? cast_for_op(b_in.detach(), dtype) : b_in;
-    std::tie(value, grad) = batch_terms(make_op(x, wc), x, wc, b, cast_for_op(B, dtype), c,
-                                        fwd_in.defined() ? fwd_in.detach() : fwd_in);
-    value = value.to(B.scalar_type());
-    if (grad.defined()) grad = grad.to(B.scalar_type());
+    if (c.amp != 0 || c.null != 0 || c.sparse != 0) {  // SA has none: no casts, no activations read
+      const torch::Tensor x = cast_for_op(x_in.detach(), dtype), wc = cast_for_op(w, dtype);
+      const torch::Tensor b = b_in.defined() ? cast_for_op(b_in.detach(), dtype) : b_in;
+      std::tie(value, grad) = batch_terms(make_op(x, wc), x, wc, b, cast_for_op(B, dtype), c,
+                                          fwd_in.defined() ? fwd_in.detach() : fwd_in);
+      value = value.to(B.scalar_type());
+      if (grad.defined()) grad = grad.to(B.scalar_type());
+    } else {
+      value = torch::zeros({}, B.options());
+    }
     if (c.decay != 0) {
       accumulate(grad, B, 2 * c.decay);
       value += c.decay * (sq(w) + sq(B));

@@ -109,8 +109,10 @@ void to_memory_format(torch::nn::Module& module, const ComputeSettings& settings
 
 torch::Tensor to_memory_format(const torch::Tensor& images, const ComputeSettings& settings) {
   if (images.dim() != 4) return images;
-  return images.contiguous(settings.channels_last() ? torch::MemoryFormat::ChannelsLast
-                                                    : torch::MemoryFormat::Contiguous);
+  const auto format = settings.channels_last() ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+  // As for kernels: one-channel images get real channels-last strides.
+  if (images.is_contiguous(format) && images.suggest_memory_format() == format) return images;
+  return images.to(images.options(), /*non_blocking=*/false, /*copy=*/true, format);
 }
 
 AutocastScope::AutocastScope(const torch::Device& device, const ComputeSettings& settings) {

@@ -1,6 +1,6 @@
-// SGD-momentum and Adam through LibTorch's optimizers, with per-group coupled
-// L2. LibTorch's implementations follow torch.optim exactly; tests/core/
-// optimizer_test.cpp checks them against golden values from Python.
+// SGD-momentum and Adam with per-group coupled L2, following torch.optim
+// exactly (tests/training/optimizer_test.cpp checks them against golden values
+// from Python), stepped by ATen's fused kernels (fused_optimizers.h).
 #include "training/optimizer.h"
 
 #include <torch/torch.h>
@@ -8,6 +8,7 @@
 #include <set>
 
 #include "models/model.h"
+#include "training/fused_optimizers.h"
 
 namespace lrid {
 
@@ -47,7 +48,7 @@ std::unique_ptr<torch::optim::Optimizer> grouped(const ParamGroups& groups, cons
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_sgd(const ParamGroups& groups, const OptimizerOptions& o, double lr) {
-  return grouped<torch::optim::SGDOptions, torch::optim::SGD>(
+  return grouped<torch::optim::SGDOptions, FusedSGD>(
       groups,
       [&](double wd) {
         return torch::optim::SGDOptions(lr).momentum(o.momentum).nesterov(o.nesterov).dampening(0.0).weight_decay(wd);
@@ -56,7 +57,7 @@ std::unique_ptr<torch::optim::Optimizer> make_sgd(const ParamGroups& groups, con
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_adam(const ParamGroups& groups, const OptimizerOptions& o, double lr) {
-  return grouped<torch::optim::AdamOptions, torch::optim::Adam>(
+  return grouped<torch::optim::AdamOptions, FusedAdam>(
       groups,
       [&](double wd) { return torch::optim::AdamOptions(lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(wd); },
       o.weight_decay);

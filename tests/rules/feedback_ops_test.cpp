@@ -243,3 +243,42 @@ TEST(FeedbackLinear, Bf16AutocastComputesInBf16AndGivesWAnFp32Gradient) {
 
 }  // namespace
 }  // namespace lrid
+
+namespace lrid {
+namespace {
+
+// conv2d_input_grad's few-input-channel path (GEMM + col2im) against ATen's
+// convolution_backward, over strides, paddings, dilations and odd sizes.
+TEST(Conv2dInputGrad, FewInputChannelsMatchesConvolutionBackward) {
+  torch::manual_seed(10);
+  struct Case {
+    int64_t c_in, h, w, k, stride, padding, dilation;
+  };
+  for (const Case& c : {Case{1, 28, 28, 5, 1, 2, 1}, Case{1, 28, 28, 7, 2, 3, 1}, Case{3, 11, 9, 3, 2, 0, 1},
+                        Case{2, 10, 13, 3, 1, 2, 2}, Case{4, 9, 9, 4, 3, 1, 1}}) {
+    const ConvGeometry geo{{c.stride, c.stride}, {c.padding, c.padding}, {c.dilation, c.dilation}, 1};
+    const torch::Tensor x = torch::randn({3, c.c_in, c.h, c.w}, kDouble), k = torch::randn({6, c.c_in, c.k, c.k}, kDouble);
+    const torch::Tensor g = torch::randn_like(torch::conv2d(x, k, {}, geo.stride, geo.padding, geo.dilation));
+    const torch::Tensor want = std::get<0>(at::convolution_backward(g, x, k, std::nullopt, geo.stride, geo.padding,
+                                                                    geo.dilation, false, {0, 0}, 1, {true, false, false}));
+    const torch::Tensor got = conv2d_input_grad(g, x, k, geo);
+    ASSERT_EQ(got.sizes(), x.sizes()) << c.c_in << "x" << c.k;
+    EXPECT_LE(rel_err(got, want), 1e-12) << "c_in " << c.c_in << " k " << c.k << " stride " << c.stride;
+    // Channels-last kernel (read in its own (i, j, c) order): same values.
+    const auto cl = torch::MemoryFormat::ChannelsLast;
+    const torch::Tensor got_cl = conv2d_input_grad(g.contiguous(cl), x.to(x.options(), false, true, cl),
+                                                   k.to(k.options(), false, true, cl), geo);
+    EXPECT_EQ(got_cl.suggest_memory_format(), cl);
+    EXPECT_LE(rel_err(got_cl, want), 1e-12) << "channels-last c_in " << c.c_in << " k " << c.k;
+    // bf16, channels-last: bf16 rounding only, and the convolution's layout.
+    const torch::Tensor got16 = conv2d_input_grad(g.to(torch::kBFloat16).contiguous(cl),
+                                                  x.to(torch::kBFloat16).to(x.options().dtype(torch::kBFloat16), false, true, cl),
+                                                  k.to(torch::kBFloat16).to(k.options().dtype(torch::kBFloat16), false, true, cl), geo);
+    EXPECT_EQ(got16.scalar_type(), torch::kBFloat16);
+    EXPECT_EQ(got16.suggest_memory_format(), cl);
+    EXPECT_LE(rel_err(got16.to(kDouble), want), 2e-2) << "bf16 c_in " << c.c_in;
+  }
+}
+
+}  // namespace
+}  // namespace lrid

@@ -98,11 +98,16 @@ TEST(ComputeSettings, OneInputChannelKernelGetsChannelsLastStrides) {
   EXPECT_EQ(w.suggest_memory_format(), torch::MemoryFormat::ChannelsLast);
   EXPECT_TRUE(torch::equal(w, before));
   const torch::Tensor x = to_memory_format(torch::randn({4, 1, 16, 16}), cl);
+  EXPECT_EQ(x.suggest_memory_format(), torch::MemoryFormat::ChannelsLast);
   const torch::Tensor y = torch::conv2d(x, w, {}, 1, 2);  // [4, 32, 16, 16]
   EXPECT_TRUE(y.is_contiguous(torch::MemoryFormat::ChannelsLast) && !y.is_contiguous());
   to_memory_format(*m, ComputeSettings{"fp32", "contiguous"});
   EXPECT_EQ(w.suggest_memory_format(), torch::MemoryFormat::Contiguous);
-  EXPECT_TRUE(torch::conv2d(x.contiguous(), w, {}, 1, 2).is_contiguous());
+  // x.contiguous() would keep x's channels-last strides (C = 1 is contiguous in
+  // both): the images need the same conversion as the kernel.
+  const torch::Tensor x_nchw = to_memory_format(x, ComputeSettings{"fp32", "contiguous"});
+  EXPECT_EQ(x_nchw.suggest_memory_format(), torch::MemoryFormat::Contiguous);
+  EXPECT_TRUE(torch::conv2d(x_nchw, w, {}, 1, 2).is_contiguous());
 }
 
 TEST(ComputeSettings, AutocastScopeCastsInsideAndRestoresOutside) {
