@@ -70,13 +70,15 @@ def main():
     ap.add_argument("--precisions", default="fp32,bf16")
     ap.add_argument("--memory-format", default="auto")
     ap.add_argument("--rules", default="sgdm,fa,ia,sa,aa,wm,kp")
+    ap.add_argument("--steps", type=int, default=0,
+                    help="steps per run (default 60 for KNet, 36 for ResNet: the first step's set-up is timed too)")
     args = ap.parse_args()
     rules = args.rules.split(",")
     print(f"threads {args.threads}, batch {args.batch}, input 28x28x1, CPU, memory format {args.memory_format}")
     print("ms per step, ratio to sgdm / arithmetic minimum (target: ratio <= 1.1 x minimum)")
     for arch in args.models.split(","):
         macs = layer_macs(arch)
-        steps = 60 if arch.startswith("knet") else 12
+        steps = args.steps or (60 if arch.startswith("knet") else 36)
         for precision in args.precisions.split(","):
             best = {r: 0.0 for r in rules}
             for _ in range(args.repeats):

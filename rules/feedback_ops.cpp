@@ -58,6 +58,14 @@ bool has_bias_grad(AutogradContext* ctx) {
   return ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(3);
 }
 
+// KP's B gets W's gradient. A copy: autograd may adopt a returned buffer as
+// .grad, and W and B must not share one. Under bf16 the gradient is cast to
+// B's fp32 directly (one pass, instead of a bf16 copy the engine casts again).
+torch::Tensor tie_gradient(bool tie, const torch::Tensor& gw, const torch::Tensor& b) {
+  if (!tie) return torch::Tensor();
+  return gw.scalar_type() == b.scalar_type() ? gw.clone() : gw.to(b.scalar_type());
+}
+
 struct FeedbackLinearFn : public torch::autograd::Function<FeedbackLinearFn> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
                                const torch::Tensor& b, bool tie_grad, int64_t probe, const OptionalBias& bias_arg) {
@@ -84,8 +92,7 @@ struct FeedbackLinearFn : public torch::autograd::Function<FeedbackLinearFn> {
     if (probe != nullptr && probe->active)
       fill_probe(probe, w, b, gx, [&] { return torch::mm(g, w.to(g.scalar_type())); });
     if (tie && !gw.defined()) gw = torch::mm(g.t(), x);
-    // A copy: autograd may adopt a returned buffer as .grad, and W and B must not share one.
-    torch::Tensor gb = tie ? gw.clone() : torch::Tensor();
+    torch::Tensor gb = tie_gradient(tie, gw, b);
     // The bias gradient: g summed over the batch, accumulated in fp32 at least.
     torch::Tensor gbias = has_bias_grad(ctx)
                               ? g.sum(0, false, torch::promote_types(g.scalar_type(), torch::kFloat)).to(ctx->saved_data["bias_dtype"].toScalarType())
@@ -135,8 +142,7 @@ struct FeedbackConvFn : public torch::autograd::Function<FeedbackConvFn> {
     AlignmentProbe* probe = probe_of(ctx);
     if (probe != nullptr && probe->active)
       fill_probe(probe, w, b, gx, [&] { return conv2d_input_grad(g, x, w.to(g.scalar_type()), geo); });
-    // A copy: autograd may adopt a returned buffer as .grad, and W and B must not share one.
-    torch::Tensor gb = tie ? gw.clone() : torch::Tensor();
+    torch::Tensor gb = tie_gradient(tie, gw, b);
     return {gx, gw, gb, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(),
             torch::Tensor(), torch::Tensor(), gbias};
   }

@@ -20,6 +20,17 @@ torch::Tensor like_param(const torch::Tensor& t, const torch::Tensor& p) {
   return torch::empty_like(p).copy_(t);
 }
 
+// The kernels walk raw data pointers, but first call grad.contiguous() (its
+// result unused, torch 2.11 FusedSGDKernel.cpp/FusedAdamKernel.cpp): a full
+// copy of every channels-last gradient, each step. The same memory seen as
+// [O, kh, kw, I] is NCHW-contiguous, so that call becomes a no-op; the
+// kernels are element-wise, and parameter, gradient and state share strides.
+torch::Tensor dense_view(const torch::Tensor& t) {
+  if (t.dim() == 4 && !t.is_contiguous() && t.is_contiguous(torch::MemoryFormat::ChannelsLast))
+    return t.permute({0, 2, 3, 1});
+  return t;
+}
+
 // The closure, run with autograd on, as LibTorch's optimizers do.
 torch::Tensor run_closure(const torch::optim::Optimizer::LossClosure& closure) {
   if (closure == nullptr) return {};
@@ -57,9 +68,9 @@ torch::Tensor FusedSGD::step(LossClosure closure) {
           buf = state.momentum_buffer();
         }
       }
-      params[first].push_back(p);
-      grads[first].push_back(g);
-      if (buf.defined()) bufs[first].push_back(buf);
+      params[first].push_back(dense_view(p));
+      grads[first].push_back(dense_view(g));
+      if (buf.defined()) bufs[first].push_back(dense_view(buf));
     }
     for (int first = 0; first < 2; ++first)
       if (!params[first].empty())
@@ -95,11 +106,11 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
       // The kernel reads the step count (already advanced) from a float tensor
       // for its bias corrections; the state keeps LibTorch's integer.
       state.step(state.step() + 1);
-      params.push_back(p);
-      grads.push_back(g);
-      exp_avgs.push_back(state.exp_avg());
-      exp_avg_sqs.push_back(state.exp_avg_sq());
-      if (o.amsgrad()) max_sqs.push_back(state.max_exp_avg_sq());
+      params.push_back(dense_view(p));
+      grads.push_back(dense_view(g));
+      exp_avgs.push_back(dense_view(state.exp_avg()));
+      exp_avg_sqs.push_back(dense_view(state.exp_avg_sq()));
+      if (o.amsgrad()) max_sqs.push_back(dense_view(state.max_exp_avg_sq()));
       steps.push_back(torch::full({}, static_cast<double>(state.step()), torch::TensorOptions(torch::kFloat).device(p.device())));
     }
     if (params.empty()) continue;

@@ -45,6 +45,10 @@ TEST(ComputeSettings, AutoIsResolvedFromTheTableAndRecorded) {
   EXPECT_EQ(pick.memory_format, "channels_last");
   EXPECT_EQ(pick.precision, cpu_has_native_bf16() ? "bf16" : "fp32");
   EXPECT_EQ(auto_compute_settings(torch::kCPU, "alexnet", "fa").precision, "fp32");
+  // ResNet: channels-last only together with bf16 (fp32 channels-last was slower).
+  const ComputeSettings resnet = auto_compute_settings(torch::kCPU, "resnet18", "ia");
+  EXPECT_EQ(resnet.precision, cpu_has_native_bf16() ? "bf16" : "fp32");
+  EXPECT_EQ(resnet.memory_format, cpu_has_native_bf16() ? "channels_last" : "contiguous");
 }
 
 TEST(ComputeSettings, ExplicitValuesAreKept) {

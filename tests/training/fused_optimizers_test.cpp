@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <ATen/record_function.h>
+
 #include <functional>
 #include <memory>
 
@@ -118,6 +120,36 @@ TEST(FusedSgd, AdoptsABufferInAnotherLayout) {
   }
   EXPECT_LE(rel_err(k.detach(), r.detach()), 1e-6);
   EXPECT_TRUE(k.is_contiguous(torch::MemoryFormat::ChannelsLast));
+}
+
+// Copies (aten::copy_) made while a step runs.
+thread_local int copies = 0;
+std::unique_ptr<at::ObserverContext> count_copy(const at::RecordFunction& fn) {
+  if (std::string(fn.name()) == "aten::copy_") ++copies;
+  return nullptr;
+}
+
+TEST(FusedOptimizers, ChannelsLastStepCopiesNothing) {
+  // ATen's kernels call grad.contiguous(): for a channels-last gradient that
+  // would be a full copy per kernel per step, unless the step hands them
+  // NCHW-contiguous views of the same memory.
+  for (bool adam : {false, true}) {
+    torch::Tensor k = torch::randn({8, 4, 3, 3}).contiguous(torch::MemoryFormat::ChannelsLast).requires_grad_(true);
+    std::unique_ptr<torch::optim::Optimizer> opt;
+    if (adam) opt = std::make_unique<FusedAdam>(std::vector<torch::Tensor>{k}, torch::optim::AdamOptions(1e-3));
+    else opt = std::make_unique<FusedSGD>(std::vector<torch::Tensor>{k}, torch::optim::SGDOptions(0.1).momentum(0.9));
+    for (int step = 0; step < 2; ++step) {
+      opt->zero_grad();
+      (k * torch::randn_like(k)).sum().backward();
+      ASSERT_TRUE(k.grad().is_contiguous(torch::MemoryFormat::ChannelsLast));
+      copies = 0;
+      auto handle = at::addThreadLocalCallback(at::RecordFunctionCallback(&count_copy).scopes({at::RecordScope::FUNCTION}));
+      opt->step();
+      at::removeCallback(handle);
+      EXPECT_EQ(copies, 0) << (adam ? "adam" : "sgd") << " step " << step;
+    }
+    EXPECT_TRUE(k.is_contiguous(torch::MemoryFormat::ChannelsLast));
+  }
 }
 
 }  // namespace
