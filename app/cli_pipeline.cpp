@@ -66,6 +66,10 @@ void declare_classify(CLI::App& cmd, ClassifyCommand& c) {
   cmd.add_option("--observables", p.observables, "all (24 admissible), all45, weight, act, grad, or NAME,NAME,...");
   cmd.add_option("--splits", p.splits, "outer train/test splits")->check(CLI::PositiveNumber);
   cmd.add_option("--grid", p.grid, "paper or fast")->check(CLI::IsMember({"paper", "fast"}));
+  cmd.add_option("--group-by", p.group_by,
+                 "what a split keeps whole: seed (runs sharing model and data seed; default), run, or row (the "
+                 "paper's protocol, which leaks between seed-matched runs)")
+      ->check(CLI::IsMember({"row", "run", "seed"}));
   cmd.add_option("--set", c.sets, "fix a grid axis: KEY=V1,V2 (e.g. n_estimators=100)");
   cmd.add_option("--seed", p.seed, "seed of the splits and the classifiers");
   cmd.add_option("--jobs", p.n_jobs, "random-forest threads (0: all cores)")->check(CLI::NonNegativeNumber);

@@ -4,9 +4,11 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "classifiers/registry.h"
+#include "classifiers/grouped_splits.h"
 #include "classifiers/splits.h"
 #include "core/errors.h"
 #include "core/seeding.h"
@@ -24,10 +26,13 @@ double accuracy_of(const torch::Tensor& predicted, const torch::Tensor& truth) {
 }
 
 // The training-row positions of each inner fold: (fit rows, validation rows) per fold.
-std::vector<std::pair<torch::Tensor, torch::Tensor>> inner_folds(const torch::Tensor& y_train, int64_t folds) {
-  const std::vector<int64_t> fold = stratified_folds(int64_values(y_train), folds);
+std::vector<std::pair<torch::Tensor, torch::Tensor>> inner_folds(const SplitData& d, int64_t folds) {
+  const std::vector<int64_t> labels = int64_values(d.y_train);
+  const std::vector<int64_t> fold =
+      d.group_by == GroupBy::kRow ? stratified_folds(labels, folds) : grouped_folds(labels, d.groups_train, folds);
+  const int64_t used = fold.empty() ? 0 : *std::max_element(fold.begin(), fold.end()) + 1;
   std::vector<std::pair<torch::Tensor, torch::Tensor>> out;
-  for (int64_t f = 0; f < folds; ++f) {
+  for (int64_t f = 0; f < used; ++f) {
     std::vector<int64_t> fi, vi;
     for (std::size_t i = 0; i < fold.size(); ++i) (fold[i] == f ? vi : fi).push_back(static_cast<int64_t>(i));
     out.emplace_back(torch::tensor(fi, torch::kInt64), torch::tensor(vi, torch::kInt64));
@@ -42,10 +47,10 @@ double cross_validate(const SplitData& d, const ProtocolOptions& o, int64_t spli
                       const std::vector<std::pair<torch::Tensor, torch::Tensor>>& folds,
                       const std::function<void()>& tick) {
   double sum = 0;
-  for (int64_t f = 0; f < o.folds; ++f) {
-    const auto& [fit_rows, val_rows] = folds[static_cast<std::size_t>(f)];
+  for (std::size_t f = 0; f < folds.size(); ++f) {
+    const auto& [fit_rows, val_rows] = folds[f];
     try {
-      const uint64_t seed = mix_seed(o.seed, static_cast<uint64_t>(split * 1000003 + c * 101 + f));
+      const uint64_t seed = mix_seed(o.seed, static_cast<uint64_t>(split * 1000003 + c * 101 + static_cast<int64_t>(f)));
       auto m = make_trajectory_model(o.classifier, config, p.time_points, seed, o.n_jobs);
       m->fit(d.x_train.index_select(0, fit_rows), d.onehot_train.index_select(0, fit_rows),
              d.y_train.index_select(0, fit_rows), p.num_classes);
@@ -57,7 +62,7 @@ double cross_validate(const SplitData& d, const ProtocolOptions& o, int64_t spli
     }
     tick();
   }
-  return sum / static_cast<double>(o.folds);
+  return sum / static_cast<double>(folds.size());
 }
 
 }  // namespace
@@ -72,12 +77,18 @@ SplitData split_data(const ProtocolData& p, const Split& split) {
   d.onehot_test = p.onehot.index_select(0, te);
   d.y_train = p.y.index_select(0, tr);
   d.y_test = p.y.index_select(0, te);
+  d.group_by = p.group_by;
+  if (p.group_by != GroupBy::kRow) {
+    if (p.groups.size() != static_cast<std::size_t>(p.y.size(0)))
+      throw DataError(fmt::format("{} group ids for {} rows", p.groups.size(), p.y.size(0)));
+    for (int64_t r : split.train) d.groups_train.push_back(p.groups[static_cast<std::size_t>(r)]);
+  }
   return d;
 }
 
 GridSearch search_grid(const SplitData& d, const ProtocolOptions& o, int64_t split, const ProtocolData& p,
                        std::vector<GridConfig>& grid, const std::function<void()>& tick) {
-  const auto folds = inner_folds(d.y_train, o.folds);
+  const auto folds = inner_folds(d, o.folds);
   const ClassifierSpec& spec = classifier_spec(o.classifier);
   while (true) {
     GridSearch g;

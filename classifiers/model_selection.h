@@ -21,6 +21,8 @@ struct SplitData {
   torch::Tensor x_train, onehot_train, y_train;  // float64 [n_train, M·T'], [n_train, 3], int64 [n_train]
   torch::Tensor x_test, onehot_test, y_test;     // the same for the test rows
   Normalizer norm;                               // fitted on the training rows
+  GroupBy group_by = GroupBy::kRow;              // how the inner folds are drawn
+  std::vector<int64_t> groups_train;             // group id of each training row
 };
 SplitData split_data(const ProtocolData& p, const Split& split);
 
@@ -31,7 +33,8 @@ struct GridSearch {
   std::vector<double> cv_scores;
 };
 
-// Search: stratified o.folds-fold cross-validation (without shuffling) of every
+// Search: stratified o.folds-fold cross-validation (without shuffling; by
+// group unless the split is by row: grouped_folds, with at most o.folds folds) of every
 // configuration of `grid` on the split's training rows; the first configuration
 // with the best mean validation accuracy wins. The fold model of configuration c
 // and fold f of split `split` is seeded mix_seed(o.seed, split·1000003 + c·101 + f);

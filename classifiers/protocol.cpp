@@ -85,6 +85,7 @@ void ProtocolOptions::validate() const {
   if (stat_noise_var < 0) throw ConfigError(fmt::format("stat_noise_var {}: must be >= 0", stat_noise_var));
   classifier_spec(classifier);  // ConfigError naming --classifier when unknown
   check_grid_name(grid);
+  parse_group_by(group_by, "--group-by");
 }
 
 std::vector<std::string> class_names_of(const std::vector<std::string>& labels) {
@@ -131,6 +132,8 @@ ProtocolData select_protocol_data(const TrajectoryDataset& data, const ProtocolO
   p.keep = rows_to_keep(data, bad, o.drop_nonfinite, r.dropped_rows);
   const TrajectoryDataset d = bad.empty() ? data : data.subset(p.keep);
   p.labels = class_ids(d.y, r.class_names);
+  p.group_by = parse_group_by(o.group_by, "--group-by");
+  p.groups = row_groups(d, p.group_by);
   p.y = torch::tensor(p.labels, torch::kInt64);
   p.continuous = continuous_block(d, cols, o.time_points);
   p.onehot = onehot_block(d);
@@ -144,8 +147,12 @@ ProtocolData select_protocol_data(const TrajectoryDataset& data, const ProtocolO
 
 std::vector<Split> protocol_splits(const ProtocolData& p, const ProtocolOptions& o,
                                    const std::vector<std::string>& class_names) {
-  return balanced_splits(p.labels, p.num_classes, o.splits, o.seed, kept_pool(o.train_pool, p.keep),
-                         kept_pool(o.test_pool, p.keep), o.n_train, o.n_test, o.folds, class_names);
+  if (p.group_by == GroupBy::kRow)
+    return balanced_splits(p.labels, p.num_classes, o.splits, o.seed, kept_pool(o.train_pool, p.keep),
+                           kept_pool(o.test_pool, p.keep), o.n_train, o.n_test, o.folds, class_names);
+  // At least two training rows per class, so that grouped inner folds can hold every class.
+  return grouped_splits(p.labels, p.groups, p.num_classes, o.splits, o.seed, kept_pool(o.train_pool, p.keep),
+                        kept_pool(o.test_pool, p.keep), o.n_train, o.n_test, 2, class_names);
 }
 
 void aggregate_splits(ProtocolResult& r) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "classifiers/grid.h"
+#include "classifiers/grouped_splits.h"
 #include "classifiers/metrics.h"
 #include "classifiers/splits.h"
 #include "trajectories/trajectory_dataset.h"
@@ -25,6 +26,7 @@ struct ProtocolOptions {
   std::string classifier = "rf";   // a name of classifier_registry()
   std::string observables = "all";  // all | all45 | weight | act | grad | name,name,...
   std::string grid = "paper";       // paper | fast
+  std::string group_by = "seed";    // row | run | seed: what a split keeps whole (§6.9, grouped_splits.h)
   std::map<std::string, std::vector<std::string>> set;  // grid axis overrides
   int64_t splits = 10;
   int64_t folds = 5;
@@ -39,7 +41,7 @@ struct ProtocolOptions {
   std::string label;                // shown in progress output
 
   // ConfigError naming the field: splits >= 1, folds >= 2, stat_noise_var >= 0,
-  // a registered classifier, grid paper or fast.
+  // a registered classifier, grid paper or fast, group_by row, run or seed.
   void validate() const;
 };
 
@@ -97,6 +99,8 @@ struct ProtocolData {
   torch::Tensor onehot;         // float64 [N', 3]
   int64_t time_points = 0;      // T'
   int64_t num_classes = 0;
+  GroupBy group_by = GroupBy::kRow;
+  std::vector<int64_t> groups;  // group id of each kept row (row: the row itself)
 };
 
 // Select: fills r's class names, observables, feature names, grid and dropped
@@ -104,7 +108,8 @@ struct ProtocolData {
 // o.drop_nonfinite drops them (§3.8); with o.stat_noise_var > 0, Gaussian noise
 // from generator mix_seed(o.seed, 0x5747) is added to the continuous block.
 ProtocolData select_protocol_data(const TrajectoryDataset& data, const ProtocolOptions& o, ProtocolResult& r);
-// Split: o.splits category-balanced splits of the kept rows (§6.1, seed o.seed),
+// Split: o.splits category-balanced splits of the kept rows (seed o.seed): by
+// row (§6.1, balanced_splits) or by group (§6.9, grouped_splits), with
 // o.train_pool / o.test_pool (original rows) mapped to kept rows.
 std::vector<Split> protocol_splits(const ProtocolData& p, const ProtocolOptions& o,
                                    const std::vector<std::string>& class_names);

@@ -67,6 +67,7 @@ Json results_json(const ProtocolResult& r, const TrajectoryDataset& data) {
   j["observables"] = r.observables;
   j["observable_selection"] = o.observables;
   j["grid"] = o.grid;
+  j["group_by"] = o.group_by;
   j["splits_requested"] = o.splits;
   j["folds"] = o.folds;
   j["seed"] = o.seed;

@@ -15,16 +15,6 @@
 namespace lrid {
 namespace {
 
-// k distinct elements of `from`, uniformly, by a partial Fisher-Yates shuffle of a copy.
-std::vector<int64_t> draw(std::vector<int64_t> from, int64_t k, std::mt19937_64& rng) {
-  for (int64_t i = 0; i < k; ++i) {
-    std::uniform_int_distribution<int64_t> pick(i, static_cast<int64_t>(from.size()) - 1);
-    std::swap(from[static_cast<std::size_t>(i)], from[static_cast<std::size_t>(pick(rng))]);
-  }
-  from.resize(static_cast<std::size_t>(k));
-  return from;
-}
-
 // The rows of `pool` (every row when empty) grouped by class.
 std::vector<std::vector<int64_t>> rows_by_class(const std::vector<int64_t>& labels, int64_t num_classes,
                                                 const std::vector<int64_t>& pool) {
@@ -67,7 +57,7 @@ Split draw_split(const std::vector<std::vector<int64_t>>& train_by, const std::v
   Split sp;
   std::set<int64_t> chosen;
   for (const auto& rows : test_by) {
-    auto t = draw(rows, n_test, rng);
+    auto t = draw_without_replacement(rows, n_test, rng);
     chosen.insert(t.begin(), t.end());
     sp.test.insert(sp.test.end(), t.begin(), t.end());
   }
@@ -78,13 +68,22 @@ Split draw_split(const std::vector<std::vector<int64_t>>& train_by, const std::v
     if (static_cast<int64_t>(left.size()) < n_train)
       throw DataError(fmt::format("class '{}': {} rows left for training after the test draw, {} needed",
                                   name(static_cast<int64_t>(c)), left.size(), n_train));
-    auto t = draw(left, n_train, rng);
+    auto t = draw_without_replacement(left, n_train, rng);
     sp.train.insert(sp.train.end(), t.begin(), t.end());
   }
   return sp;
 }
 
 }  // namespace
+
+std::vector<int64_t> draw_without_replacement(std::vector<int64_t> from, int64_t k, std::mt19937_64& rng) {
+  for (int64_t i = 0; i < k; ++i) {
+    std::uniform_int_distribution<int64_t> pick(i, static_cast<int64_t>(from.size()) - 1);
+    std::swap(from[static_cast<std::size_t>(i)], from[static_cast<std::size_t>(pick(rng))]);
+  }
+  from.resize(static_cast<std::size_t>(k));
+  return from;
+}
 
 std::vector<Split> balanced_splits(const std::vector<int64_t>& labels, int64_t num_classes, int64_t num_splits,
                                    uint64_t seed, const std::vector<int64_t>& train_pool,

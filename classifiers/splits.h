@@ -1,6 +1,7 @@
 // Train/test splits and inner folds of the evaluation protocol (science.md §6.1, §6.3).
 #pragma once
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ std::vector<Split> balanced_splits(const std::vector<int64_t>& labels, int64_t n
                                    const std::vector<int64_t>& test_pool = {}, int64_t n_train = -1,
                                    int64_t n_test = -1, int64_t min_train = 5,
                                    const std::vector<std::string>& class_names = {});
+
+// k distinct elements of `from`, uniformly, in draw order: a partial
+// Fisher-Yates shuffle of a copy (the draw every split of this layer uses).
+std::vector<int64_t> draw_without_replacement(std::vector<int64_t> from, int64_t k, std::mt19937_64& rng);
 
 // Stratified k-fold without shuffling (§6.3): within each class, the rows (in
 // the order given) go to folds in contiguous blocks, the first (count mod k)

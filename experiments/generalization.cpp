@@ -1,9 +1,11 @@
 // Generalisation to held-out architectures, tasks and curricula (science.md
 // §7(e)): for each `by` key and each of its values v, train on the rows with
-// key != v and test on the rows with key = v (disjoint pools), with
+// key != v and test on the rows with key = v (disjoint pools). Split by row,
 // n_train = floor(0.9 · smallest per-rule count of the train pool) and
 // n_test = floor(0.9 · smallest per-rule count of the test pool) per split, so
-// that the splits differ. The in-distribution accuracy (the standard protocol
+// that the splits differ; split by group (the default, §6.9), a quarter of the
+// held-out value's groups test and the other values' rows of the remaining
+// groups train (a seed group never on both sides), balanced by rule. The in-distribution accuracy (the standard protocol
 // on every row) is the reference. Writes generalization.csv and one bar chart per key.
 #include <fmt/format.h>
 
@@ -92,10 +94,15 @@ HeldOutResults run_held_out(const ExperimentContext& ctx, const GeneralizationOp
       ProtocolOptions po = protocol_options(ctx.common, o.classifier, m);
       po.train_pool = j.train;
       po.test_pool = j.test;
-      po.n_train = per_rule(ctx.data, j.train);
-      po.n_test = per_rule(ctx.data, j.test);
+      if (po.group_by == "row") {  // row draws: 90% of each pool, so that the splits differ
+        po.n_train = per_rule(ctx.data, j.train);
+        po.n_test = per_rule(ctx.data, j.test);
+      }  // by group: the groups drawn make the splits differ, and each side is balanced as drawn
       ProtocolResult r = runner.run(ctx.data, po, fmt::format("{} = {} {}", j.key, j.value, m));
-      rows.push_back({j.key, j.value, m, std::to_string(po.n_train), std::to_string(po.n_test),
+      const auto classes = static_cast<std::size_t>(std::max<std::size_t>(r.class_names.size(), 1));
+      const std::size_t n_train = r.splits.empty() ? 0 : r.splits.front().train.size() / classes;
+      const std::size_t n_test = r.splits.empty() ? 0 : r.splits.front().test.size() / classes;
+      rows.push_back({j.key, j.value, m, std::to_string(n_train), std::to_string(n_test),
                       csv_number(r.accuracy_mean), csv_number(r.accuracy_sem), csv_number(in_dist.at(m).accuracy_mean),
                       csv_number(in_dist.at(m).accuracy_sem), csv_number(chance)});
       res[j.key][j.value].emplace(m, std::move(r));

@@ -43,6 +43,10 @@ void declare_common(OptionsBinding<CommonOptions>& b) {
   b.add("splits", &CommonOptions::splits).at_least(1).describe("outer train/test splits of each protocol run");
   b.add("seed", &CommonOptions::seed).at_least(0).describe("seed of the splits, subsets and classifiers");
   b.add("grid", &CommonOptions::grid).one_of({"paper", "fast"}).describe("classifier hyperparameter grid");
+  b.add("group_by", &CommonOptions::group_by)
+      .one_of({"seed", "run", "row"})
+      .describe("what a train/test split keeps whole: seed (runs sharing model and data seed), run, or row "
+                "(the paper's protocol; it leaks between seed-matched runs)");
   b.add_converted<std::vector<std::string>, GridOverrides>("set", &CommonOptions::set, {}, parse_set)
       .describe("grid axis override, repeatable: set=KEY=V1,V2 (e.g. set=n_estimators=100)");
   b.add("jobs", &CommonOptions::jobs).at_least(0).describe("random-forest threads (0: all cores)");
@@ -68,6 +72,7 @@ ProtocolOptions protocol_options(const CommonOptions& c, const std::string& clas
   o.classifier = classifier;
   o.observables = observables;
   o.grid = c.grid;
+  o.group_by = c.group_by;
   o.splits = c.splits;
   o.seed = c.seed;
   o.n_jobs = c.jobs;

@@ -1,5 +1,5 @@
 // The parameters every experiment shares (common_schema: splits, seed, grid,
-// set, jobs, drop_nonfinite, condition, rules, measures) as typed options,
+// group_by, set, jobs, drop_nonfinite, condition, rules, measures) as typed options,
 // parsed once from the validated Params, and the protocol options built from
 // them for one classifier and one observable set.
 #pragma once
@@ -18,6 +18,7 @@ struct CommonOptions {
   int64_t splits = 10;             // outer train/test splits of each protocol run
   uint64_t seed = 0;               // seed of the splits, subsets and classifiers
   std::string grid = "paper";      // classifier hyperparameter grid: paper | fast
+  std::string group_by = "seed";   // what a split keeps whole (§6.9): seed | run | row
   GridOverrides set;               // set=KEY=V1,V2: axis -> values; every key is an axis of some classifier
   int64_t jobs = 0;                // random-forest threads (0: all cores)
   bool drop_nonfinite = false;     // drop rows with non-finite selected values (counted)

@@ -47,11 +47,16 @@ TEST_F(ClassifyCli, BadInputIsOneLineExitThree) {
   TrajectoryDataset nan = testing::synthetic_trajectories(20, {"a", "b"}, {}, 0.0, 4);
   nan.x[3][2][1] = std::nanf("");
   write_dataset(path("nan.h5"), nan);
+  TrajectoryDataset unseeded = testing::synthetic_trajectories(20, {"a", "b"}, {}, 0.0, 5);
+  unseeded.meta.erase("model_seed");
+  write_dataset(path("unseeded.h5"), unseeded);
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"classify " + path("foreign.h5"), "not an HDF5 file"},
       {"classify " + path("missing.h5"), "no such file"},
       {"classify " + path("nofields.h5"), "required dataset 'Y' is missing"},
-      {"classify " + path("tiny.h5") + " --grid fast", "fewer than the 5"},
+      {"classify " + path("tiny.h5") + " --grid fast --group-by row", "fewer than the 5"},
+      {"classify " + path("tiny.h5") + " --grid fast", "rows in the groups drawn"},
+      {"classify " + path("unseeded.h5") + " --grid fast", "no meta/model_seed"},
       {"classify " + path("nan.h5") + " --grid fast", "non-finite"},
       {"identify --model " + path("missing.pt") + " " + path("tiny.h5"), "no such file"},
   };
@@ -62,6 +67,7 @@ TEST_F(ClassifyCli, BadInputIsOneLineExitThree) {
     EXPECT_NE(q.out.find(what), std::string::npos) << q.out;
   }
   EXPECT_NE(test::run_lrid("classify " + path("tiny.h5") + " -c forest").code, 0);
+  EXPECT_NE(test::run_lrid("classify " + path("tiny.h5") + " --group-by layer").code, 0);
   EXPECT_EQ(test::run_lrid("classify " + path("tiny.h5") + " --set depth=3").code, 2);
 }
 

@@ -13,7 +13,8 @@
 namespace lrid::testing {
 
 // rows_per_rule rows for each rule; observables: the 24 admissible ones; others
-// are pure noise. graded: every informative observable carries slope
+// are pure noise. Row i has rule i % R; runs are three rows of one rule, and
+// seed group s (meta model_seed = dataset_seed = s) holds one run per rule. graded: every informative observable carries slope
 // (rule index) * signal (classes ordered along one direction: not linearly
 // separable one-vs-rest); otherwise rule r raises only informative[r % size]
 // by signal (linearly separable).
@@ -28,8 +29,9 @@ inline TrajectoryDataset synthetic_trajectories(int64_t rows_per_rule, const std
   d.x = torch::randn({n, time_points, k}, g, torch::kFloat32);
   d.x_cat = torch::zeros({n, time_points, 3});
   torch::Tensor ramp = torch::linspace(0, 1, time_points);
-  MetaColumn layer, run, arch;
+  MetaColumn layer, run, arch, model_seed, data_seed;
   layer.kind = run.kind = arch.kind = MetaColumn::Kind::kString;
+  model_seed.kind = data_seed.kind = MetaColumn::Kind::kInt;
   for (int64_t i = 0; i < n; ++i) {
     const int64_t r = i % static_cast<int64_t>(rules.size());
     d.y.push_back(rules[static_cast<std::size_t>(r)]);
@@ -42,11 +44,17 @@ inline TrajectoryDataset synthetic_trajectories(int64_t rows_per_rule, const std
     }
     d.x_cat[i].select(1, i % 3).fill_(1.0f);
     layer.strings.push_back(fmt::format("layer{}", i % 3));
-    run.strings.push_back(fmt::format("run{}", i / 3));
+    // Runs of three rows (layers); seed group s holds one run of every rule, as a factorial sweep does.
+    const int64_t s = i / static_cast<int64_t>(rules.size()) / 3;
+    run.strings.push_back(fmt::format("s{}-{}", s, rules[static_cast<std::size_t>(r)]));
+    model_seed.ints.push_back(s);
+    data_seed.ints.push_back(s);
     arch.strings.push_back(i % 2 ? "knet" : "alexnet");
   }
   d.meta["layer"] = layer;
   d.meta["run_id"] = run;
+  d.meta["model_seed"] = model_seed;
+  d.meta["dataset_seed"] = data_seed;
   d.meta["architecture"] = arch;
   d.time_epochs = torch::arange(time_points, torch::kFloat64) * 5.0;
   return d;

@@ -28,6 +28,7 @@ SelectionFixture separable_split(const std::string& classifier) {
   SelectionFixture f;
   f.o.classifier = classifier;
   f.o.grid = "fast";
+  f.o.group_by = "row";  // the §6.3 stratified folds (grouped folds: grouped_splits_test)
   f.o.splits = 1;
   f.o.n_jobs = 1;
   f.o.seed = 4;

@@ -90,7 +90,7 @@ TEST(ProtocolFiles, ResultsJsonKeysInOrderWithNullForNonFinite) {
   std::vector<std::string> keys;
   for (const auto& item : j.items()) keys.push_back(item.key());
   EXPECT_EQ(keys, (std::vector<std::string>{
-                      "classifier", "observables", "observable_selection", "grid", "splits_requested", "folds", "seed",
+                      "classifier", "observables", "observable_selection", "grid", "group_by", "splits_requested", "folds", "seed",
                       "stat_noise_var", "time_points", "classes", "feature_names", "grid_configs",
                       "dropped_nonfinite_rows", "accuracy_mean", "accuracy_sem", "mean_accuracy", "mean_confusion",
                       "balanced_accuracy", "d_prime", "feature_importance", "wall_time_s", "dataset_rows", "splits"}));

@@ -42,7 +42,7 @@ def write_dataset(path, X, y, names):
 
 def run_lrid(lrid, ds, out, classifier, sets):
     cmd = [lrid, "classify", str(ds), "-c", classifier, "--grid", "fast", "--splits", "10", "--observables", "every",
-           "--quiet", "--jobs", "2", "-o", str(out)]
+           "--group-by", "row", "--quiet", "--jobs", "2", "-o", str(out)]
     for s in sets:
         cmd += ["--set", s]
     subprocess.run(cmd, check=True, capture_output=True, text=True)

@@ -66,9 +66,9 @@ inline TrajectoryDataset synthetic_dataset(const SyntheticSpec& s) {
   d.x = torch::randn({n, t, k}, g, torch::kFloat32);
   d.x_cat = torch::zeros({n, t, 3});
   std::vector<std::string> arch, task, run, layer, cond;
-  MetaColumn frac, sd, wc;
+  MetaColumn frac, sd, wc, model_seed, data_seed;
   frac.kind = sd.kind = MetaColumn::Kind::kReal;
-  wc.kind = MetaColumn::Kind::kInt;
+  wc.kind = model_seed.kind = data_seed.kind = MetaColumn::Kind::kInt;
   for (int64_t i = 0; i < n; ++i) {
     const int64_t r = i % nr, a = (i / nr) % static_cast<int64_t>(s.architectures.size());
     d.y.push_back(s.rules[static_cast<std::size_t>(r)]);
@@ -82,7 +82,13 @@ inline TrajectoryDataset synthetic_dataset(const SyntheticSpec& s) {
     d.x_cat[i].select(1, i % 3).fill_(1.0f);
     arch.push_back(s.architectures[static_cast<std::size_t>(a)]);
     task.push_back((i / (nr * 2)) % 2 ? "simclr" : "supervised");
-    run.push_back(fmt::format("run{}", i / 3));
+    // One row per run; seed group j / 4 holds a run of every rule on each (architecture, task)
+    // pair of its rows, as a factorial sweep does (the splits by seed keep it whole).
+    const int64_t seed = (i / nr) / 4;
+    run.push_back(fmt::format("s{}-{}-{}-{}", seed, s.rules[static_cast<std::size_t>(r)], arch.back(),
+                              (i / (nr * 2)) % 2));
+    model_seed.ints.push_back(seed);
+    data_seed.ints.push_back(seed);
     layer.push_back(fmt::format("layer{}", i % 3));
     cond.push_back("full");
     frac.reals.push_back(NAN);
@@ -97,6 +103,8 @@ inline TrajectoryDataset synthetic_dataset(const SyntheticSpec& s) {
   d.meta["obs_frac"] = frac;
   d.meta["obs_stddev"] = sd;
   d.meta["weight_count"] = wc;
+  d.meta["model_seed"] = model_seed;
+  d.meta["dataset_seed"] = data_seed;
   d.time_epochs = torch::arange(t, torch::kFloat64) * 5.0;
   d.attributes["lrid_commit"] = "test";
   return d;
