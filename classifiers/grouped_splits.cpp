@@ -150,7 +150,8 @@ std::vector<int64_t> grouped_folds(const std::vector<int64_t>& labels, const std
   }
   const auto ng = static_cast<int64_t>(counts.size());
   if (ng < 2)
-    throw DataError(fmt::format("the training rows form {} group(s): inner cross-validation by group needs at least 2",
+    throw DataError(fmt::format("the training rows form {} group(s): inner cross-validation by group needs at "
+                                "least 2 (add seed groups, or split by run: --group-by run)",
                                 ng));
   const int64_t folds = std::min(k, ng);
   std::vector<std::size_t> order(counts.size());
