@@ -151,7 +151,12 @@ struct AlignmentLossFn : public torch::autograd::Function<AlignmentLossFn> {
     return value.clone();
   }
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
-    return {ctx->get_saved_variables()[0] * grads[0], torch::Tensor(), torch::Tensor()};
+    torch::Tensor grad = ctx->get_saved_variables()[0];
+    // The loss is summed into the step's objective with weight 1: then the saved gradient is
+    // B's gradient as it is (a parameter-sized multiply saved; read on the host only on a CPU).
+    const torch::Tensor& up = grads[0];
+    if (up.device().is_cpu() && up.numel() == 1 && up.item<double>() == 1.0) return {grad, torch::Tensor(), torch::Tensor()};
+    return {grad * up, torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -174,10 +179,18 @@ torch::Tensor make_loss(const OpFactory& make_op, const torch::Tensor& x_in, con
     c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
     const torch::Tensor w = w_in.detach(), B = B_in.detach();
     if (c.amp != 0 || c.null != 0 || c.sparse != 0) {  // SA has none: no casts, no activations read
-      const torch::Tensor x = cast_for_op(x_in.detach(), dtype), wc = cast_for_op(w, dtype);
+      const torch::Tensor x = cast_for_op(x_in.detach(), dtype);
+      // W's values are read only to recompute R_f; otherwise the op needs a kernel of W's
+      // shape, dtype and layout for the weight gradient, whose result does not depend on its
+      // values: an uninitialised stand-in saves a parameter-sized cast per layer and step.
+      const torch::Tensor wc = fwd_in.defined() ? torch::empty_like(w, w.options().dtype(dtype))
+                                                : cast_for_op(w, dtype);
       const torch::Tensor b = b_in.defined() ? cast_for_op(b_in.detach(), dtype) : b_in;
-      std::tie(value, grad) = batch_terms(make_op(x, wc), x, wc, b, cast_for_op(B, dtype), c,
-                                          fwd_in.defined() ? fwd_in.detach() : fwd_in);
+      // B enters the products only through the null and sparse terms; amp alone (WM) reads it
+      // only in the value's inner product, which takes the fp32 master as it is.
+      const torch::Tensor Bc = c.null != 0 || c.sparse != 0 ? cast_for_op(B, dtype) : B;
+      std::tie(value, grad) =
+          batch_terms(make_op(x, wc), x, wc, b, Bc, c, fwd_in.defined() ? fwd_in.detach() : fwd_in);
       value = value.to(B.scalar_type());
       if (grad.defined()) grad = grad.to(B.scalar_type());
     } else {
