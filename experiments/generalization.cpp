@@ -5,8 +5,8 @@
 // n_test = floor(0.9 · smallest per-rule count of the test pool) per split, so
 // that the splits differ; split by group (the default, §6.9), a quarter of the
 // held-out value's groups test and the other values' rows of the remaining
-// groups train (a seed group never on both sides), balanced by rule. The in-distribution accuracy (the standard protocol
-// on every row) is the reference. Writes generalization.csv and one bar chart per key.
+// groups train (a seed group never on both sides), balanced by rule. The
+// in-distribution accuracy (the standard protocol on every row) is the reference. Writes generalization.csv and one bar chart per key.
 #include <fmt/format.h>
 
 #include <algorithm>

@@ -103,7 +103,8 @@ void write_separation_tables(const ExperimentContext& ctx, const SeparationOptio
   for (const auto& c : o.classifiers)
     for (const auto& m : ctx.common.measures) {
       const ProtocolResult& r = res.at({c, m});
-      acc_rows.push_back({c, m, ctx.common.group_by, std::to_string(r.observables.size()), std::to_string(r.class_names.size()),
+      acc_rows.push_back({c, m, ctx.common.group_by, std::to_string(r.observables.size()),
+                          std::to_string(r.class_names.size()),
                           std::to_string(r.splits.size()), csv_number(r.accuracy_mean), csv_number(r.accuracy_sem),
                           csv_number(r.mean_accuracy), csv_number(chance), chosen_config(r),
                           csv_number(r.wall_time_s)});
@@ -115,7 +116,8 @@ void write_separation_tables(const ExperimentContext& ctx, const SeparationOptio
       for (const auto& [a, b] : kRulePairs) pair_rows.push_back({c, m, a + "-" + b, csv_number(pair_rate(r, a, b))});
     }
   write_csv(ctx.dir / "accuracy.csv",
-            {"classifier", "observables", "group_by", "n_observables", "rules", "splits", "accuracy_mean", "accuracy_sem",
+            {"classifier", "observables", "group_by", "n_observables", "rules", "splits", "accuracy_mean",
+             "accuracy_sem",
              "mean_accuracy", "chance", "chosen_config", "wall_time_s"},
             acc_rows);
   write_csv(ctx.dir / "confusion.csv",
@@ -235,14 +237,15 @@ void best_classifier_finding(const ExperimentContext& ctx, const SeparationOptio
   std::string which;
   const double worst = worst_confusion(best, which);
   const bool rare = worst <= kRareConfusion;
-  const int parts = (o.classifiers.size() < 2 ? 0 : 1) + 1;
-  const int held = (o.classifiers.size() < 2 ? 0 : is_best) + rare;
+  const bool compared = o.classifiers.size() >= 2;  // "best" is testable only against another classifier
+  const int parts = compared ? 2 : 1;
+  const int held = (compared && is_best ? 1 : 0) + (rare ? 1 : 0);
   out.findings.push_back(
       {"The random forest is the best classifier and rarely confuses rules.", "report",
        fmt::format("On {} ({}-grouped splits): random forest {}{}{} ({}); its worst confusion {:.2f} ({}), "
                    "threshold for \"rarely\": at most {:.2f} of any rule's rows given to one other rule ({}).",
                    pretty_measure(m), ctx.common.group_by, accuracy_pm(best), others.empty() ? "" : " against ",
-                   others, o.classifiers.size() < 2 ? "no other classifier run" : is_best ? "best" : "not best", worst,
+                   others, !compared ? "no other classifier run" : is_best ? "best" : "not best", worst,
                    which.empty() ? "none" : which, kRareConfusion, rare ? "holds" : "fails"),
        share_verdict(held, parts)});
 }

@@ -151,12 +151,7 @@ struct AlignmentLossFn : public torch::autograd::Function<AlignmentLossFn> {
     return value.clone();
   }
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
-    torch::Tensor grad = ctx->get_saved_variables()[0];
-    // The loss is summed into the step's objective with weight 1: then the saved gradient is
-    // B's gradient as it is (a parameter-sized multiply saved; read on the host only on a CPU).
-    const torch::Tensor& up = grads[0];
-    if (up.device().is_cpu() && up.numel() == 1 && up.item<double>() == 1.0) return {grad, torch::Tensor(), torch::Tensor()};
-    return {grad * up, torch::Tensor(), torch::Tensor()};
+    return {ctx->get_saved_variables()[0] * grads[0], torch::Tensor(), torch::Tensor()};
   }
 };
 
