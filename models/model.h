@@ -21,6 +21,7 @@ struct ModelOptions {
   double bn_momentum = -1.0;          // PyTorch convention; < 0: the architecture's default
   double bn_eps = 1e-5;
   double dropout = 0.5;               // AlexNet fc6/fc7 dropout rate
+  int64_t width = 64;                 // ResNet: channels of the stem and stage 1 (stage g: width * 2^g)
   LayerRule rule;                     // credit assignment of every Conv2d and Linear
   // > 0: the SimCLR network (learning-rules.md §10): the backbone without its
   // final classifier, then the projection head head_contrastive/nl_0 (D -> D)

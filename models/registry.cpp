@@ -22,6 +22,15 @@ OptionsBinding<ModelOptions> batch_norm(double momentum) {
   return b;
 }
 
+// ResNets: batch norm plus the base width (64 in the original; a reduced
+// width keeps the depth and the layer structure at a fraction of the cost).
+OptionsBinding<ModelOptions> resnet(double momentum) {
+  OptionsBinding<ModelOptions> b = batch_norm(momentum);
+  b.add("width", &ModelOptions::width).at_least(1)
+      .describe("channels of the stem and the first stage (stage g has width * 2^g)");
+  return b;
+}
+
 OptionsBinding<ModelOptions> alexnet() {
   OptionsBinding<ModelOptions> b;
   b.add("dropout", &ModelOptions::dropout).at_least(0).below(1).describe("fc6/fc7 dropout rate");
@@ -34,8 +43,9 @@ const Registry<ModelSpec>& model_registry() {
   static const Registry<ModelSpec> r = [] {
     Registry<ModelSpec> reg("model");
     for (const char* a : {"resnet18", "resnet34"})
-      reg.add_typed(a, "ResNet v1 (post-activation), TF-TPU details", ModelSpec{batch_norm(0.1)});
-    for (const char* a : {"resnet18v2", "resnet34v2"}) reg.add_typed(a, "ResNet v2 (pre-activation)", ModelSpec{batch_norm(0.003)});
+      reg.add_typed(a, "ResNet v1 (post-activation), TF-TPU details", ModelSpec{resnet(0.1)});
+    for (const char* a : {"resnet18v2", "resnet34v2"})
+      reg.add_typed(a, "ResNet v2 (pre-activation)", ModelSpec{resnet(0.003)});
     reg.add_typed("alexnet", "AlexNet", ModelSpec{alexnet()});
     reg.add_typed("alexnetlrn", "AlexNet with LRN", ModelSpec{alexnet()});
     reg.add_typed("knet", "KNet (CIFAR-10 network, batch-norm variant)", ModelSpec{batch_norm(0.1)});

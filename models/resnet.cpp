@@ -106,12 +106,12 @@ class ResNetImpl : public ModelImpl {
     LayerFactory factory(options.seed, options.rule);
     // Stem: 7x7/2 conv (explicit 3/3 padding), [v1: BN, ReLU], 3x3/2 TF-SAME max pool.
     conv0_ = register_module(
-        "conv0", factory.conv("conv0", fixed_padding_conv(options.in_channels, 64, 7, 2)));
-    if (!v2) bn0_ = register_module("bn0", make_bn(64, momentum, options.bn_eps));
+        "conv0", factory.conv("conv0", fixed_padding_conv(options.in_channels, options.width, 7, 2)));
+    if (!v2) bn0_ = register_module("bn0", make_bn(options.width, momentum, options.bn_eps));
 
-    int64_t in = 64;
+    int64_t in = options.width;
     for (size_t g = 0; g < blocks.size(); ++g) {
-      const int64_t filters = int64_t{64} << g;
+      const int64_t filters = options.width << g;
       for (int64_t b = 0; b < blocks[g]; ++b) {
         BlockArgs a;
         a.prefix = std::string(v2 ? "block_layer" : "block_group") + std::to_string(g + 1) + "_" +
@@ -148,7 +148,7 @@ class ResNetImpl : public ModelImpl {
     for (auto& block : blocks_v1_) h = block->forward(h);
     for (auto& block : blocks_v2_) h = block->forward(h);
     if (v2_) h = torch::relu(bn_final_(h));
-    return h.mean({2, 3});  // global average pool: [N, 512]
+    return h.mean({2, 3});  // global average pool: [N, 8 * width] (512 at the default width)
   }
 
   int64_t feature_dim() const override { return feature_dim_; }

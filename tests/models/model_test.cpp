@@ -37,6 +37,9 @@ TEST(Model, RejectsBadOptionsWithAConfigError) {
   o = options("alexnet", 3, 32);
   o.dropout = 1.0;
   EXPECT_NE(error_of(o).find("dropout"), std::string::npos);
+  o = options("resnet18", 3, 32);
+  o.width = 0;
+  EXPECT_NE(error_of(o).find("width must be >= 1, got 0"), std::string::npos);
   o = options("knet", 3, 32);
   o.bn_eps = 0.0;
   EXPECT_NE(error_of(o).find("bn_eps"), std::string::npos);
@@ -57,6 +60,21 @@ TEST(Model, ArchitectureAndOptionsAreKept) {
   EXPECT_EQ(m->architecture(), "knetlrn");
   EXPECT_EQ(m->options().seed, 9u);
   EXPECT_EQ(m->options().in_channels, 1);
+}
+
+// A reduced width scales every stage's channels and keeps the layer list.
+TEST(Model, ResNetWidthScalesEveryStage) {
+  auto o = options("resnet18", 1, 28);
+  o.width = 16;
+  Model narrow = build_model(o);
+  Model full = build_model(options("resnet18", 1, 28));
+  ASSERT_EQ(narrow->layers().size(), full->layers().size());
+  EXPECT_EQ(narrow->feature_dim(), 128);  // 16 * 2^3
+  EXPECT_EQ(full->feature_dim(), 512);
+  auto params = narrow->named_parameters();
+  EXPECT_EQ(params["conv0.weight"].sizes(), torch::IntArrayRef({16, 1, 7, 7}));
+  EXPECT_EQ(params["block_group4_1.conv1.weight"].sizes(), torch::IntArrayRef({128, 128, 3, 3}));
+  EXPECT_EQ(narrow->forward(torch::randn({2, 1, 28, 28})).sizes(), torch::IntArrayRef({2, 10}));
 }
 
 TEST(Model, ParameterNamesAreHierarchicalAndStable) {
