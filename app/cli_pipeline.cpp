@@ -6,19 +6,26 @@
 #include <fmt/ranges.h>
 #include <torch/torch.h>
 
+#include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "app/cli.h"
 #include "app/demo.h"
 #include "app/sweep_runner.h"
+#include "classifiers/prefix_classifiers.h"
 #include "classifiers/protocol.h"
 #include "classifiers/registry.h"
 #include "classifiers/saved_classifier.h"
+#include "core/csv.h"
 #include "core/errors.h"
+#include "core/run_status.h"
 #include "core/files.h"
 #include "trajectories/dataset_builder.h"
+#include "trajectories/dataset_merge.h"
 #include "trajectories/dataset_summary.h"
 
 namespace lrid {
@@ -30,15 +37,42 @@ struct ClassifyCommand {
   std::string dataset, out, save_model;
   std::vector<std::string> sets;
   ProtocolOptions protocol;
-  bool quiet = false;
+  bool quiet = false, prefixes = false;
+  std::vector<int64_t> prefix_lengths;
 };
+
+// --prefixes: the protocol on every prefix, one line each, and (with --save-model) the prefix classifiers.
+int run_classify_prefixes(const ClassifyCommand& c, const ProtocolOptions& o, const TrajectoryDataset& data) {
+  prefix_lengths(c.prefix_lengths, data.time_points());  // check before any compute
+  std::vector<std::vector<std::string>> rows;
+  const PrefixClassifiers p = fit_prefix_classifiers(data, o, c.prefix_lengths, [&](int64_t k, const ProtocolResult& r) {
+    const double epoch = data.time_epochs[k - 1].item<double>();
+    std::cout << fmt::format("{} on the first {} of {} points (to epoch {:.2f}): test accuracy {:.4f} ± {:.4f}\n",
+                             o.classifier, k, data.time_points(), epoch, r.accuracy_mean, r.accuracy_sem);
+    rows.push_back({std::to_string(k), csv_number(epoch / data.time_epochs[-1].item<double>()), csv_number(epoch),
+                    csv_number(r.accuracy_mean), csv_number(r.accuracy_sem)});
+  });
+  if (!c.out.empty()) {
+    fs::create_directories(c.out);
+    write_csv(fs::path(c.out) / "prefix_accuracy.csv", {"k", "fraction", "epoch", "accuracy_mean", "accuracy_sem"},
+              rows);
+  }
+  if (!c.save_model.empty()) {
+    save_prefix_classifiers(c.save_model, p);
+    std::cout << fmt::format("saved {} prefix classifiers to {}\n", p.lengths.size(), c.save_model);
+  }
+  return 0;
+}
 
 int run_classify(const ClassifyCommand& c) {
   ProtocolOptions o = c.protocol;
   o.progress = !c.quiet;
   for (const auto& s : c.sets) o.set.insert(parse_grid_override(s, "--set"));
   classifier_grid(o.classifier, o.grid, 21, o.set);  // validate the grid before reading data
+  if (!c.prefix_lengths.empty() && !c.prefixes)
+    throw ConfigError("--prefix-lengths needs --prefixes");
   const TrajectoryDataset data = read_dataset(c.dataset);
+  if (c.prefixes) return run_classify_prefixes(c, o, data);
   const ProtocolResult r = run_protocol(data, o);
   const fs::path dir = c.out.empty()
                            ? fs::path("results") / fmt::format("{}_{}", fs::path(c.dataset).stem().string(), o.classifier)
@@ -78,19 +112,27 @@ void declare_classify(CLI::App& cmd, ClassifyCommand& c) {
   cmd.add_flag("--drop-nonfinite", p.drop_nonfinite, "drop rows with non-finite selected values (counted per rule)");
   add_out_and_quiet(cmd, c.out, c.quiet, "results directory (default: results/<dataset>_<classifier>)");
   cmd.add_option("--save-model", c.save_model, "also fit on every row and save the classifier here");
+  cmd.add_flag("--prefixes", c.prefixes,
+               "run the protocol on every trajectory prefix (the first k points, k = 1..T) instead; --save-model "
+               "then saves one classifier per prefix, for lrid identify RUN_DIR --follow");
+  cmd.add_option("--prefix-lengths", c.prefix_lengths, "with --prefixes: only these k (ascending)")->delimiter(',');
 }
 
 struct IdentifyCommand {
-  std::string model, dataset, out;
+  std::string model, dataset, out, condition = "full";
+  bool follow = false;
+  double interval_s = 5.0, timeout_s = 0.0;
 };
 
-int run_identify(const IdentifyCommand& c) {
-  const SavedClassifier saved = load_classifier(c.model);
-  const TrajectoryDataset data = read_dataset(c.dataset);
+// Probabilities [N, classes]: forest votes and Conv1D softmax as they are; SVM decision values through a softmax.
+torch::Tensor probabilities(const SavedClassifier& saved, const TrajectoryDataset& data) {
   const torch::Tensor s = classify_rows(saved, data);
-  // Probabilities (forest votes, Conv1D softmax) as they are; decision values (SVM) through a softmax.
-  const torch::Tensor p = classifier_spec(saved.classifier).probabilistic ? s : torch::softmax(s, 1);
-  auto [prob, pred] = p.max(1);
+  return classifier_spec(saved.classifier).probabilistic ? s : torch::softmax(s, 1);
+}
+
+int identify_dataset(const IdentifyCommand& c, const SavedClassifier& saved) {
+  const TrajectoryDataset data = read_dataset(c.dataset);
+  auto [prob, pred] = probabilities(saved, data).max(1);
   const MetaColumn* run = data.meta.count("run_id") ? &data.meta.at("run_id") : nullptr;
   const MetaColumn* layer = data.meta.count("layer") ? &data.meta.at("layer") : nullptr;
   std::string table = "row,run_id,layer,predicted,probability,recorded\n";
@@ -113,12 +155,98 @@ int run_identify(const IdentifyCommand& c) {
   return 0;
 }
 
-// `lrid identify --model FILE DATASET.h5`: each row's predicted rule.
+// One line of `identify RUN_DIR`: the run's rule probabilities (the mean over its
+// layers' rows) from the classifier of the longest prefix it has recorded.
+struct RunReading {
+  int64_t points = 0, of = 0;
+  std::string line, csv;  // "" while no classifier applies yet
+};
+
+RunReading read_run_rule(const IdentifyCommand& c, const PrefixClassifiers& p, const std::string& status) {
+  const TrajectoryDataset d = read_run_so_far(c.dataset, c.condition, /*all45=*/true);
+  RunReading r;
+  r.points = d.time_points();
+  r.of = std::stoll(d.attributes.at("run_points"));
+  const int64_t i = d.rows() > 0 ? p.for_points(r.points) : -1;
+  if (i < 0) return r;
+  const SavedClassifier& saved = p.classifiers[static_cast<std::size_t>(i)];
+  const torch::Tensor mean = probabilities(saved, d).mean(0);
+  const int64_t best = mean.argmax().item<int64_t>();
+  std::string probs, csv_probs;
+  for (std::size_t k = 0; k < saved.class_names.size(); ++k) {
+    probs += fmt::format("  {} {:.3f}", saved.class_names[k], mean[static_cast<int64_t>(k)].item<double>());
+    csv_probs += "," + csv_number(mean[static_cast<int64_t>(k)].item<double>());
+  }
+  const double acc = p.accuracy[static_cast<std::size_t>(i)];
+  const double epoch = d.time_epochs[r.points - 1].item<double>();
+  r.line = fmt::format("point {}/{} (epoch {:.2f}, {}):{}  -> {}{}", r.points, r.of, epoch, status, probs,
+                       saved.class_names[static_cast<std::size_t>(best)],
+                       std::isfinite(acc) ? fmt::format("  (prefix {}: held-out accuracy {:.3f})", p.lengths[i], acc)
+                                          : std::string());
+  r.csv = fmt::format("{},{},{}{},{}", r.points, csv_number(epoch), p.lengths[i], csv_probs,
+                      saved.class_names[static_cast<std::size_t>(best)]);
+  return r;
+}
+
+// `identify RUN_DIR [--follow]`: the rule of a run, finished or still training.
+int identify_run(const IdentifyCommand& c, const PrefixClassifiers& p) {
+  const auto& names = p.classifiers.front().class_names;
+  std::string table = fmt::format("points,epoch,prefix,{},predicted\n", fmt::join(names, ","));
+  int64_t shown = -1;
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    // The status first: a run that reads as finished has written its last record.
+    std::string status = status_name(c.dataset);
+    if (status.empty()) status = "no status";
+    const RunReading r = read_run_rule(c, p, status);
+    if (r.points != shown) {
+      if (!r.line.empty()) {
+        std::cout << r.line << std::endl;
+        table += r.csv + "\n";
+      } else {
+        std::cout << fmt::format("point {}/{} ({}): no classifier for so few points yet (the shortest reads {})",
+                                 r.points, r.of, status, p.lengths.front())
+                  << std::endl;
+      }
+      shown = r.points;
+    }
+    const bool done = status != "running" || r.points >= r.of;
+    if (!c.follow || done) break;
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (c.timeout_s > 0 && waited >= c.timeout_s) {
+      std::cerr << fmt::format("stopped following after {:.0f} s (--timeout)\n", waited);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(c.interval_s));
+  }
+  if (!c.out.empty()) write_file_atomic(c.out, table);
+  return 0;
+}
+
+int run_identify(const IdentifyCommand& c) {
+  const PrefixClassifiers p = load_prefix_classifiers(c.model);
+  if (fs::is_directory(c.dataset)) return identify_run(c, p);
+  if (c.follow) throw ConfigError(fmt::format("--follow needs a run directory; {} is a file", c.dataset));
+  return identify_dataset(c, p.classifiers.back());
+}
+
+// `lrid identify --model FILE DATASET.h5|RUN_DIR [--follow]`.
 void declare_identify(CLI::App& cmd, IdentifyCommand& c) {
-  cmd.add_option("--model,-m", c.model, "a classifier saved by lrid classify --save-model")->required();
-  cmd.add_option("dataset", c.dataset, "trajectory dataset (HDF5) with the classifier's observables")->required();
+  cmd.add_option("--model,-m", c.model,
+                 "a classifier saved by lrid classify --save-model (with --prefixes: one per prefix length)")
+      ->required();
+  cmd.add_option("dataset", c.dataset,
+                 "a trajectory dataset (HDF5): each row's rule; or a run directory, finished or still training: "
+                 "its rule from the records written so far")
+      ->required();
   cmd.add_option("--out,-o", c.out, "also write the table as CSV here");
-  cmd.description("apply a saved classifier to new trajectories");
+  cmd.add_flag("--follow,-f", c.follow, "with a run directory: print a new line as each record arrives, until the "
+                                        "run stops");
+  cmd.add_option("--interval", c.interval_s, "seconds between checks with --follow")->check(CLI::PositiveNumber);
+  cmd.add_option("--timeout", c.timeout_s, "stop following after this many seconds (0: when the run stops)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--condition", c.condition, "the run's recorded measurement condition to read (default full)");
+  cmd.description("apply a saved classifier to new trajectories, or to a run as it trains");
 }
 
 struct SweepCommand {
@@ -213,6 +341,29 @@ void declare_dataset_info(CLI::App& cmd, DatasetInfoCommand& c) {
   cmd.add_option("file", c.file, "dataset (HDF5)")->required();
 }
 
+// `lrid dataset merge A.h5 B.h5 ... -o OUT.h5`: the shards of a sweep, collated one by one, into one file.
+struct DatasetMergeCommand {
+  std::vector<std::string> files;
+  std::string output;
+};
+
+int run_dataset_merge(const DatasetMergeCommand& c) {
+  std::vector<TrajectoryDataset> parts;
+  for (const auto& f : c.files) parts.push_back(read_dataset(f));
+  const TrajectoryDataset d = merge_datasets(parts, c.files);
+  write_dataset(c.output, d);
+  std::cout << fmt::format("{}: {} rows from {} datasets ({} runs), T = {}, K = {}\n", c.output, d.rows(),
+                           parts.size(), d.attributes.at("runs"), d.time_points(), d.obs_keys.size());
+  return 0;
+}
+
+void declare_dataset_merge(CLI::App& cmd, DatasetMergeCommand& c) {
+  cmd.description("merge datasets (e.g. a sweep's shards) into one: rows concatenated, every run once");
+  cmd.add_option("files", c.files, "datasets (HDF5) with the same observables, time points and metadata")
+      ->required()->check(CLI::ExistingFile);
+  cmd.add_option("--output,-o", c.output, "the merged dataset to write (HDF5)")->required();
+}
+
 // `lrid demo`: the demo sweep, its dataset, every experiment and the report.
 void declare_demo(CLI::App& cmd, DemoOptions& o) {
   cmd.description("the whole pipeline on the demo sweep: runs, dataset, experiments, report");
@@ -231,6 +382,7 @@ void add_pipeline_commands(CLI::App& app, Action& action) {
   CLI::App* dataset = app.add_subcommand("dataset", "collate runs into a trajectory dataset, or summarise one");
   dataset->require_subcommand(1);
   add_command<DatasetBuildCommand>(*dataset, action, "build", declare_dataset_build, run_dataset_build);
+  add_command<DatasetMergeCommand>(*dataset, action, "merge", declare_dataset_merge, run_dataset_merge);
   add_command<DatasetInfoCommand>(*dataset, action, "info", declare_dataset_info, run_dataset_info);
   add_command<DemoOptions>(app, action, "demo", declare_demo, run_demo);
 }

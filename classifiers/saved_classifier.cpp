@@ -5,6 +5,7 @@
 #include <torch/serialize.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -83,16 +84,17 @@ SavedClassifier read_saved_fields(torch::serialize::InputArchive& a) {
 
 }  // namespace
 
-SavedClassifier fit_final_classifier(const TrajectoryDataset& data, const ProtocolResult& r) {
-  const auto& o = r.options;
+SavedClassifier fit_classifier(const TrajectoryDataset& data, const ProtocolOptions& o,
+                               const std::vector<std::string>& class_names, const std::vector<std::string>& observables,
+                               const GridConfig& config) {
   SavedClassifier c;
   c.classifier = o.classifier;
-  c.config = most_chosen(r);
-  c.class_names = r.class_names;
-  c.observables = r.observables;
+  c.config = config;
+  c.class_names = class_names;
+  c.observables = observables;
   c.time_points = o.time_points;
   c.dataset_time_points = data.time_points();
-  const std::vector<int64_t> cols = select_observables(data, join_fields(r.observables, ','));
+  const std::vector<int64_t> cols = select_observables(data, join_fields(observables, ','));
   const TrajectoryDataset d = finite_rows(data, cols);
   const torch::Tensor cont = continuous_block(d, cols, o.time_points);
   c.norm.fit(cont);
@@ -103,8 +105,12 @@ SavedClassifier fit_final_classifier(const TrajectoryDataset& data, const Protoc
   return c;
 }
 
-void save_classifier(const std::string& path, const SavedClassifier& c) {
-  torch::serialize::OutputArchive a, m;
+SavedClassifier fit_final_classifier(const TrajectoryDataset& data, const ProtocolResult& r) {
+  return fit_classifier(data, r.options, r.class_names, r.observables, most_chosen(r));
+}
+
+void write_classifier(torch::serialize::OutputArchive& a, const SavedClassifier& c) {
+  torch::serialize::OutputArchive m;
   std::vector<std::string> tps;
   for (int64_t t : c.time_points) tps.push_back(std::to_string(t));
   a.write("lrid_classifier", c10::IValue(std::string("1")));
@@ -118,6 +124,21 @@ void save_classifier(const std::string& path, const SavedClassifier& c) {
                     {"norm_std", c.norm.stddev}});
   c.model->save(m);
   a.write("model", m);
+}
+
+SavedClassifier read_classifier(torch::serialize::InputArchive& a) {
+  SavedClassifier c = read_saved_fields(a);
+  const int64_t tp = selected_time_points(c.time_points, c.dataset_time_points);
+  c.model = make_trajectory_model(c.classifier, c.config, tp, 0, 0);
+  torch::serialize::InputArchive m;
+  a.read("model", m);
+  c.model->load(m);
+  return c;
+}
+
+void save_classifier(const std::string& path, const SavedClassifier& c) {
+  torch::serialize::OutputArchive a;
+  write_classifier(a, c);
   save_archive(a, path);
 }
 
@@ -126,13 +147,7 @@ SavedClassifier load_classifier(const std::string& path) {
   try {
     torch::serialize::InputArchive a;
     a.load_from(path);
-    SavedClassifier c = read_saved_fields(a);
-    const int64_t tp = selected_time_points(c.time_points, c.dataset_time_points);
-    c.model = make_trajectory_model(c.classifier, c.config, tp, 0, 0);
-    torch::serialize::InputArchive m;
-    a.read("model", m);
-    c.model->load(m);
-    return c;
+    return read_classifier(a);
   } catch (const c10::Error& e) {
     throw DataError(fmt::format("{}: not a saved lrid classifier ({})", path,
                                 std::string(e.what_without_backtrace()).substr(0, 120)));
@@ -140,9 +155,13 @@ SavedClassifier load_classifier(const std::string& path) {
 }
 
 torch::Tensor classify_rows(const SavedClassifier& c, const TrajectoryDataset& data) {
-  if (data.time_points() != c.dataset_time_points)
+  if (c.time_points.empty() && data.time_points() != c.dataset_time_points)
     throw DataError(fmt::format("the dataset has T = {} time points; the classifier was trained on T = {}",
                                 data.time_points(), c.dataset_time_points));
+  const int64_t last = c.time_points.empty() ? 0 : *std::max_element(c.time_points.begin(), c.time_points.end());
+  if (!c.time_points.empty() && last >= data.time_points())
+    throw DataError(fmt::format("the dataset has T = {} time points; the classifier reads time point {}",
+                                data.time_points(), last));
   std::vector<int64_t> cols = select_observables(data, join_fields(c.observables, ','));
   std::vector<int64_t> bad = nonfinite_rows(data, cols);
   if (!bad.empty())

@@ -116,9 +116,9 @@ void add_meta(MetaColumns& m, const RunInfo& r, const IndexLayer& layer, const I
 }
 
 // One layer's [T, K] trajectory of the kept observables (NaN where the stream has none).
+// `t`: the points to read (all of the index's for a finished run).
 torch::Tensor layer_trajectory(const StreamValues& s, const RunInfo& r, const std::string& cond, const std::string& layer,
-                               const std::vector<std::string>& keep) {
-  const auto t = static_cast<int64_t>(r.index.points.size());
+                               const std::vector<std::string>& keep, int64_t t) {
   torch::Tensor x = torch::full({t, static_cast<int64_t>(keep.size())}, std::nanf(""));
   const auto lit = s.value.find(layer);
   if (lit == s.value.end()) throw DataError(fmt::format("{}: stream {} has no layer {}", r.path, cond, layer));
@@ -182,7 +182,7 @@ void add_run(Collation& c, const RunInfo& r, const RunStatus& status, const Data
       continue;
     const StreamValues s = read_stream(fs::path(r.path) / "observables" / cond.file);
     for (const auto& layer : r.index.layers) {
-      c.xs.push_back(layer_trajectory(s, r, cond.name, layer.name, keep));
+      c.xs.push_back(layer_trajectory(s, r, cond.name, layer.name, keep, c.time_points));
       c.cats.push_back(position_onehot(layer.position, c.time_points));
       c.y.push_back(r.rule);
       add_meta(c.meta, r, layer, cond);
@@ -203,7 +203,61 @@ void set_attributes(TrajectoryDataset& d, const Collation& c, const std::vector<
   for (const auto& [k, v] : o.attributes) d.attributes[k] = v;
 }
 
+// The points 0..p-1 that a (possibly still running) run's stream holds for every
+// layer and kept observable: records are committed whole (observables/stream.h),
+// so this is the number of records written so far.
+int64_t recorded_points(const StreamValues& s, const RunInfo& r, const std::vector<std::string>& keep) {
+  int64_t p = static_cast<int64_t>(r.index.points.size());
+  for (const auto& layer : r.index.layers) {
+    const auto lit = s.value.find(layer.name);
+    if (lit == s.value.end()) return 0;
+    for (const auto& k : keep) {
+      const auto oit = lit->second.find(k);
+      if (oit == lit->second.end()) continue;  // an observable this stream does not record stays NaN
+      int64_t n = 0;
+      while (n < p && oit->second.count(n)) ++n;
+      p = std::min(p, n);
+    }
+  }
+  return p;
+}
+
 }  // namespace
+
+TrajectoryDataset read_run_so_far(const std::string& run_dir, const std::string& condition, bool all45) {
+  const std::vector<std::string> keep = all45 ? all_observables() : admissible_observables();
+  const RunInfo r = read_run(run_dir);
+  const auto cit = std::find_if(r.index.conditions.begin(), r.index.conditions.end(),
+                                [&](const IndexCondition& c) { return c.name == condition; });
+  if (cit == r.index.conditions.end())
+    throw DataError(fmt::format("{}: the run records no condition '{}'", run_dir, condition));
+  const fs::path stream = fs::path(run_dir) / "observables" / cit->file;
+  Collation c;
+  c.time_points = 0;
+  if (fs::exists(stream)) {
+    const StreamValues s = read_stream(stream);
+    c.time_points = recorded_points(s, r, keep);
+    if (c.time_points > 0)
+      for (const auto& layer : r.index.layers) {
+        c.xs.push_back(layer_trajectory(s, r, cit->name, layer.name, keep, c.time_points));
+        c.cats.push_back(position_onehot(layer.position, c.time_points));
+        c.y.push_back(r.rule);
+        add_meta(c.meta, r, layer, *cit);
+      }
+  }
+  TrajectoryDataset d;
+  d.obs_keys = keep;
+  const auto k = static_cast<int64_t>(keep.size());
+  d.x = c.xs.empty() ? torch::zeros({0, 0, k}) : torch::stack(c.xs);
+  d.x_cat = c.cats.empty() ? torch::zeros({0, 0, 3}) : torch::stack(c.cats);
+  d.y = std::move(c.y);
+  std::vector<double> epochs;
+  for (int64_t p = 0; p < c.time_points; ++p) epochs.push_back(r.index.points[static_cast<std::size_t>(p)].epoch);
+  d.time_epochs = torch::tensor(epochs, torch::kFloat64);
+  d.meta = c.meta.take();
+  d.attributes["run_points"] = std::to_string(r.index.points.size());
+  return d;
+}
 
 TrajectoryDataset build_dataset(const std::vector<std::string>& roots, const DatasetBuildOptions& o,
                                 DatasetBuildReport* report_out) {

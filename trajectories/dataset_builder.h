@@ -31,4 +31,13 @@ std::vector<std::string> find_runs(const std::vector<std::string>& roots);
 TrajectoryDataset build_dataset(const std::vector<std::string>& roots, const DatasetBuildOptions& options,
                                 DatasetBuildReport* report = nullptr);
 
+// The rows of one run directory, finished or still training (`lrid identify
+// --follow`): one per recorded layer of `condition`, over the points recorded
+// so far (T = their number; 0 rows before the first record). The 24
+// admissible observables, or all 45. Attribute run_points: the points the run
+// will record in all. DataError for a directory that is not a run or a
+// condition it does not record.
+TrajectoryDataset read_run_so_far(const std::string& run_dir, const std::string& condition = "full",
+                                  bool all45 = false);
+
 }  // namespace lrid

@@ -8,6 +8,7 @@
 #include "classifiers/classifier_test_data.h"
 #include "trajectories/trajectory_dataset.h"
 #include "core/files.h"
+#include "test_paths.h"
 #include "test_util.h"
 
 namespace lrid {
@@ -38,6 +39,51 @@ TEST_F(ClassifyCli, ClassifySavesAClassifierThatIdentifiesNewTrajectories) {
   EXPECT_NE(r.out.find("identified correctly"), std::string::npos);
   const std::string csv = read_file(path("ident.csv"));
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 21);  // header + 20 rows
+}
+
+// --prefixes: one line per prefix, the accuracy table, and a file of prefix
+// classifiers that identify applies to a dataset (its longest prefix).
+TEST_F(ClassifyCli, PrefixesFitOneClassifierPerPrefix) {
+  const std::vector<std::string> rules = {"adam", "fa", "ia", "sgdm"};
+  write_dataset(path("train.h5"), testing::synthetic_trajectories(20, rules, {"actraw_mean"}, 5.0, 1, 6));
+  test::CliResult r = test::run_lrid("classify " + path("train.h5") +
+                                     " --grid fast --set n_estimators=20 --splits 2 --quiet --prefixes "
+                                     "--prefix-lengths 1,3,6 -o " + path("res") + " --save-model " + path("p.pt"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("rf on the first 3 of 6 points (to epoch 10.00)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("saved 3 prefix classifiers"), std::string::npos);
+  const std::string csv = read_file(path("res") + "/prefix_accuracy.csv");
+  EXPECT_EQ(csv.rfind("k,fraction,epoch,accuracy_mean,accuracy_sem\n1,0,0,", 0), 0u) << csv;
+  r = test::run_lrid("identify --model " + path("p.pt") + " " + path("train.h5"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("identified correctly"), std::string::npos);
+  r = test::run_lrid("identify --model " + path("p.pt") + " " + path("train.h5") + " --follow");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("--follow needs a run directory"), std::string::npos);
+  r = test::run_lrid("classify " + path("train.h5") + " --grid fast --prefixes --prefix-lengths 2,9");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("prefix length 9 is outside 1..6"), std::string::npos);
+}
+
+// identify on a run directory: the run's rule from its records, one line per
+// new record count; a finished run ends --follow at once.
+TEST_F(ClassifyCli, IdentifyReadsARunDirectory) {
+  const std::vector<std::string> rules = {"adam", "fa", "sgdm"};
+  write_dataset(path("train.h5"), testing::synthetic_trajectories(12, rules, {"actraw_mean"}, 5.0, 1));
+  ASSERT_EQ(test::run_lrid("classify " + path("train.h5") + " --grid fast --set n_estimators=10 --splits 2 --quiet "
+                           "--prefixes --prefix-lengths 5,21 --save-model " + path("p.pt")).code, 0);
+  test::CliResult r = test::run_lrid("train " + std::string(LRID_SOURCE_DIR) +
+                                     "/tests/fixtures/configs/good.yaml schedule.parameters.epochs=5 --quiet --out " +
+                                     path("run"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = test::run_lrid("identify --model " + path("p.pt") + " " + path("run") + " --follow -o " + path("id.csv"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.rfind("point 21/21 (epoch ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find(", finished):  adam "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(prefix 21: held-out accuracy "), std::string::npos) << r.out;
+  const std::string csv = read_file(path("id.csv"));
+  EXPECT_EQ(csv.rfind("points,epoch,prefix,adam,", 0), 0u) << csv;
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 2);
 }
 
 TEST_F(ClassifyCli, BadInputIsOneLineExitThree) {

@@ -12,6 +12,7 @@
 #include "core/files.h"
 #include "training/trainer.h"
 #include "test_paths.h"
+#include "test_util.h"
 
 namespace lrid {
 namespace {
@@ -64,6 +65,38 @@ TEST(DatasetBuilder, OneRowPerRunLayerAndCondition) {
   EXPECT_THROW(build_dataset({(root / "empty").string()}, {}), DataError);
   EXPECT_THROW(build_dataset({(root / "nonexistent").string()}, {}), DataError);
   fs::remove_all(root);
+}
+
+// A run still training (here: stopped at step 10 of 20) reads as the points it
+// has recorded, equal to the same points of the uninterrupted run.
+TEST(DatasetBuilder, ReadsARunSoFarAsThePrefixOfTheFinishedRun) {
+  test::TempDir dir;
+  TrainOptions o;
+  o.progress = false;
+  const std::string cfg = std::string(LRID_SOURCE_DIR) + "/tests/fixtures/configs/good.yaml";
+  const auto config = load_config(cfg, {"schedule.parameters.epochs=5", "observables.parameters.probe_batch=16"});
+  ASSERT_EQ(train(config, dir.path() / "whole", o).status, "finished");
+  o.stop_at_step = 10;
+  ASSERT_EQ(train(config, dir.path() / "part", o).status, "interrupted");
+
+  const TrajectoryDataset whole = read_run_so_far((dir.path() / "whole").string());
+  EXPECT_EQ(whole.time_points(), 21);
+  EXPECT_EQ(whole.rows(), 4);  // KNet's recorded layers
+  EXPECT_TRUE(torch::equal(whole.x, build_dataset({(dir.path() / "whole").string()}, {}).x));
+  EXPECT_EQ(whole.attributes.at("run_points"), "21");
+
+  const TrajectoryDataset part = read_run_so_far((dir.path() / "part").string());
+  ASSERT_GT(part.time_points(), 1);
+  ASSERT_LT(part.time_points(), 21);
+  EXPECT_EQ(part.attributes.at("run_points"), "21");
+  EXPECT_EQ(part.meta.at("layer").strings, whole.meta.at("layer").strings);
+  EXPECT_TRUE(torch::equal(part.x, whole.x.slice(1, 0, part.time_points())));
+  EXPECT_TRUE(torch::equal(part.time_epochs, whole.time_epochs.slice(0, 0, part.time_points())));
+  EXPECT_EQ(read_run_so_far((dir.path() / "part").string(), "full", true).obs_keys.size(), 45u);
+
+  test::expect_error<DataError>([&] { read_run_so_far((dir.path() / "part").string(), "noise5"); },
+                                "records no condition 'noise5'");
+  test::expect_error<DataError>([&] { read_run_so_far(dir.path().string()); }, "config.yaml");
 }
 
 }  // namespace
