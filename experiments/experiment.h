@@ -1,6 +1,6 @@
 // The experiments of science.md §7 on a trajectory dataset, each one command:
 //   lrid experiment NAME DATASET.h5 [--out DIR] [key=value ...]
-// NAME: separation, importance, subsampling, noise, generalization, or all.
+// NAME: separation, importance, subsampling, noise, generalization, prefix, or all.
 // Each experiment writes DIR/NAME/: its numbers as tidy CSV, a summary.json,
 // its figures as SVG, and manifest.json (figures, tables, and the paper's
 // findings it tests, with our measurement and a verdict), which `lrid report`

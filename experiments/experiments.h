@@ -1,4 +1,4 @@
-// The five experiments (registered in experiments/registry.cpp), each as its
+// The six experiments (registered in experiments/registry.cpp), each as its
 // schema (the keys it adds to common_schema()), its typed options, the one
 // function that parses validated Params into them, and its run. Internal to
 // experiments/. The classifier names below are defaults of documented choices
@@ -68,5 +68,15 @@ struct GeneralizationOptions {
 // The parameters of generalization beyond the common ones, bound to GeneralizationOptions.
 const OptionsBinding<GeneralizationOptions>& generalization_binding();
 ExperimentOutput run_generalization(const ExperimentContext& ctx, const GeneralizationOptions& o);
+
+// How early a rule can be told: the protocol on trajectory prefixes (the first k record points).
+struct PrefixOptions {
+  std::string classifier = "rf";
+  std::vector<int64_t> lengths;  // prefix lengths k (ascending); empty: every k = 1..T (T is always added)
+  double share = 0.9;            // "earliest": the first k from which every longer prefix keeps this share of the full accuracy
+};
+// The parameters of prefix beyond the common ones, bound to PrefixOptions.
+const OptionsBinding<PrefixOptions>& prefix_binding();
+ExperimentOutput run_prefix(const ExperimentContext& ctx, const PrefixOptions& o);
 
 }  // namespace lrid

@@ -9,7 +9,7 @@
 namespace lrid {
 
 const std::vector<std::string>& experiment_names() {
-  static const std::vector<std::string> n = {"separation", "importance", "subsampling", "noise", "generalization"};
+  static const std::vector<std::string> n = {"separation", "importance", "subsampling", "noise", "generalization", "prefix"};
   return n;
 }
 

@@ -53,6 +53,10 @@ Registry<ExperimentFn> make_experiment_registry() {
   add_experiment(reg, "generalization",
                  "train on some architectures/tasks/curricula, test on the held-out ones (§7e)",
                  generalization_binding(), run_generalization);
+  add_experiment(reg, "prefix",
+                 "classifiers on trajectory prefixes: accuracy against the share of training observed, and how early "
+                 "each observable set names the rule",
+                 prefix_binding(), run_prefix);
   return reg;
 }
 

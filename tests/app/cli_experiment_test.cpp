@@ -16,7 +16,7 @@ int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), 
 TEST(CliExperiment, ListNamesEveryExperimentAndTheirParameters) {
   const auto r = run_lrid("experiment --list");
   EXPECT_EQ(r.code, 0);
-  for (const char* s : {"separation", "importance", "subsampling", "noise", "generalization", "all", "splits"})
+  for (const char* s : {"separation", "importance", "subsampling", "noise", "generalization", "prefix", "all", "splits"})
     EXPECT_NE(r.out.find(s), std::string::npos) << s;
 }
 

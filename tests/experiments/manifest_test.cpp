@@ -64,7 +64,7 @@ TEST(Manifest, MalformedFilesAreRefusedNamingThem) {
 
 TEST(Manifest, ThePapersExperimentsInOrder) {
   EXPECT_EQ(experiment_names(),
-            (std::vector<std::string>{"separation", "importance", "subsampling", "noise", "generalization"}));
+            (std::vector<std::string>{"separation", "importance", "subsampling", "noise", "generalization", "prefix"}));
 }
 
 }  // namespace
