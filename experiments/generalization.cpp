@@ -19,6 +19,7 @@
 #include "experiments/experiments.h"
 #include "experiments/protocol_runner.h"
 #include "experiments/selection.h"
+#include "experiments/verdicts.h"
 #include "figures/svg.h"
 
 namespace lrid {
@@ -143,24 +144,30 @@ void key_figure(const ExperimentContext& ctx, const std::string& key,
   out.figures.push_back({file, b.title, out.description});
 }
 
-// The verdict for a held-out key on the first observable set: every held-out value more than
-// 2 s.e.m. above chance (agrees), some (partly) or none (disagrees); "" when the key was not run.
+// The verdict for a held-out key on the first observable set: every held-out value generalises
+// (verdicts.h: keeps kGeneralisesShare of the in-distribution margin over chance and is well above
+// chance; agrees), some (partly) or none (disagrees); "" when the key was not run.
 std::string key_verdict(const ExperimentContext& ctx, const HeldOutResults& res,
                         const std::map<std::string, ProtocolResult>& in_dist, const std::string& key,
                         std::string& measured) {
   if (!res.count(key)) return std::string();
   const double chance = chance_level(ctx.data);
   const std::string m = ctx.common.measures.front();
-  int above = 0, n = 0;
+  const double in = in_dist.at(m).accuracy_mean;
+  int held = 0, n = 0;
   for (const auto& [v, per] : res.at(key)) {
     const auto& r = per.at(m);
     ++n;
-    above += r.accuracy_mean - 2 * (std::isfinite(r.accuracy_sem) ? r.accuracy_sem : 0) > chance;
+    held += verdicts::generalises(r.accuracy_mean, r.accuracy_sem, in, chance);
     measured += fmt::format("{}{} {}", measured.empty() ? "" : ", ", v, accuracy_pm(r));
   }
-  measured = fmt::format("{} ({}), held out one at a time: {}; in distribution {}; chance {:.2f}.", key,
-                         pretty_measure(m), measured, accuracy_pm(in_dist.at(m)), chance);
-  return std::string(above == n ? "agrees" : above > 0 ? "partly" : "disagrees");
+  measured = fmt::format(
+      "{} ({}), held out one at a time: {}; in distribution {}; chance {:.2f}. {} of {} generalise (threshold: "
+      "held-out accuracy at least chance + {:.2f} x (in-distribution - chance) = {:.3f}, at least chance + {:.2f}, "
+      "and more than 2 s.e.m. above chance).",
+      key, pretty_measure(m), measured, accuracy_pm(in_dist.at(m)), chance, held, n, verdicts::kGeneralisesShare,
+      chance + verdicts::kGeneralisesShare * (in - chance), verdicts::kWellAboveChance);
+  return verdicts::share_verdict(held, n);
 }
 
 void held_out_findings(const ExperimentContext& ctx, const HeldOutResults& res,

@@ -161,7 +161,8 @@ void weight_finding(const std::vector<Ranked>& w, ExperimentOutput& out) {
   out.findings.push_back(
       {"The weight median and the weight norm carry the most predictive power (the report ranks the weight median "
        "first).", "paper, report",
-       fmt::format("Weights: first {} ({:.3f}); the best median ranks {}, the best norm {} of {}.", top,
+       fmt::format("Weights: first {} ({:.3f}); the best median ranks {}, the best norm {} of {}. Parts: a median "
+                   "or a norm first, and the best of each in the top 4.", top,
                    w.front().mean, med, norm, w.size()),
        top_ok && both ? "agrees" : top_ok || both ? "partly" : "disagrees"});
 }
@@ -175,7 +176,8 @@ void grad_finding(const std::vector<Ranked>& g, ExperimentOutput& out) {
   }
   const double ratio = a / q;
   out.findings.push_back({"For the activity change, the abs and sq variants are on a par.", "report",
-                          fmt::format("gradavgabs_id {:.3f}, gradavgsq_id {:.3f} (ratio {:.2f}).", a, q, ratio),
+                          fmt::format("gradavgabs_id {:.3f}, gradavgsq_id {:.3f} (ratio {:.2f}; on a par: "
+                                      "within 2/3..3/2).", a, q, ratio),
                           std::isfinite(ratio) && ratio > 2.0 / 3.0 && ratio < 1.5 ? "agrees" : "disagrees"});
 }
 

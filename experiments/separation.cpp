@@ -17,6 +17,7 @@
 #include "experiments/experiments.h"
 #include "experiments/protocol_runner.h"
 #include "experiments/selection.h"
+#include "experiments/verdicts.h"
 #include "figures/svg.h"
 
 namespace lrid {
@@ -175,10 +176,9 @@ void confusion_figure(const ExperimentContext& ctx, const SeparationOptions& o, 
                          "(mean_accuracy). Order as the reproduction report's Figure 1: Conv1D, RF, SVM."});
 }
 
-// "agrees" when every one of n counts, "partly" when some do, else "disagrees".
-std::string share_verdict(int yes, int n) { return yes == n ? "agrees" : yes > 0 ? "partly" : "disagrees"; }
+using verdicts::share_verdict;
 
-// Each single measure (not "all") more than 2 s.e.m. above chance, with every classifier.
+// Each single measure (not "all") well above chance (verdicts.h), with every classifier.
 void single_measure_finding(const ExperimentContext& ctx, const SeparationOptions& o, const Results& res, double chance,
                             ExperimentOutput& out) {
   int above = 0, total = 0;
@@ -189,8 +189,8 @@ void single_measure_finding(const ExperimentContext& ctx, const SeparationOption
       if (m == "all") continue;
       const auto& r = res.at({c, m});
       ++total;
-      const double margin = r.accuracy_mean - 2 * (std::isfinite(r.accuracy_sem) ? r.accuracy_sem : 0) - chance;
-      above += margin > 0;
+      const double margin = r.accuracy_mean - chance;
+      above += verdicts::well_above_chance(r.accuracy_mean, r.accuracy_sem, chance);
       if (margin < worst_margin) {
         worst_margin = margin;
         worst = fmt::format("{} on {}: {}", classifier_label(c), pretty_measure(m), accuracy_pm(r));
@@ -199,8 +199,10 @@ void single_measure_finding(const ExperimentContext& ctx, const SeparationOption
   if (total > 0)
     out.findings.push_back({"Each measure alone (weights, activations or activity changes) separates the rules well "
                             "above chance.", "paper",
-                            fmt::format("{} of {} (classifier, single measure) runs are more than 2 s.e.m. above "
-                                        "chance {:.2f}; the weakest: {}.", above, total, chance, worst),
+                            fmt::format("{} of {} (classifier, single measure) runs are well above chance {:.2f} "
+                                        "(threshold: at least chance + {:.2f}, and more than 2 s.e.m. above it); the "
+                                        "weakest: {}.",
+                                        above, total, chance, verdicts::kWellAboveChance, worst),
                             share_verdict(above, total)});
 }
 
@@ -220,7 +222,7 @@ double worst_confusion(const ProtocolResult& r, std::string& which) {
 // Both parts of the report's finding, on the first observable set: (1) the random forest at least as
 // accurate as every other classifier, and (2) it rarely confuses rules: no true rule's row of its
 // row-normalised confusion matrix sends more than kRareConfusion to any one other rule.
-constexpr double kRareConfusion = 0.10;
+using verdicts::kRareConfusion;
 void best_classifier_finding(const ExperimentContext& ctx, const SeparationOptions& o, const Results& res,
                              ExperimentOutput& out) {
   if (!in_list(o.classifiers, o.best_classifier)) return;
@@ -267,7 +269,8 @@ void pair_confusion_finding(const ExperimentContext& ctx, const SeparationOption
   }
   if (n > 0)
     out.findings.push_back({"The SVM and the Conv1D network confuse Adam with SGDM more than IA with FA.", "report",
-                            "Symmetric confusion rates on " + pretty_measure(first) + ": " + measured + ".",
+                            "Symmetric confusion rates on " + pretty_measure(first) + ": " + measured +
+                                ". Threshold: Adam-SGDM above IA-FA for each classifier.",
                             share_verdict(more, n)});
 }
 

@@ -228,7 +228,10 @@ void spacing_finding(const ExperimentContext& ctx, const SubsamplingOptions& o, 
                             pretty_measure(m), sp, in, de);
   }
   out.findings.push_back({"Measurements spaced further apart in time are more robust to trajectory undersampling.",
-                          "paper, report", fmt::format("Mean accuracy over k = 1..{} kept points: {}.", kmax, measured),
+                          "paper, report",
+                          fmt::format("Mean accuracy over k = 1..{} kept points: {}. Threshold: sparse above dense on "
+                                      "every observable set ({} of {}).",
+                                      kmax, measured, wins, n),
                           wins == n ? "agrees" : wins > 0 ? "partly" : "disagrees"});
 }
 
@@ -258,14 +261,16 @@ void robustness_findings(const Measured& res, ExperimentOutput& out) {
     }
   }
   out.findings.push_back({"Weights are the most robust to trajectory undersampling.", "report",
-                          "Accuracy with 1-2 sparse points as a share of the full-trajectory accuracy: " + measured + ".",
+                          "Accuracy with 1-2 sparse points as a share of the full-trajectory accuracy: " + measured +
+                              ". Threshold: weights keep the largest share.",
                           best == "weight" ? "agrees" : "disagrees"});
   if (!kept.count("act") || !kept.count("weight")) return;
   const auto& full = res.full;
   out.findings.push_back(
       {"Activations reach comparable performance only when sampled often enough.", "paper (via the report)",
        fmt::format("Activations keep {:.2f} of their full-trajectory accuracy with 1-2 points (weights {:.2f}); "
-                   "with every point, activations {:.3f} against weights {:.3f}.",
+                   "with every point, activations {:.3f} against weights {:.3f}. Thresholds: activations keep less "
+                   "than weights, and with every point reach at least 90% of the weights' accuracy.",
                    kept.at("act"), kept.at("weight"), full.at("act"), full.at("weight")),
        kept.at("act") < kept.at("weight") && full.at("act") >= 0.9 * full.at("weight") ? "agrees" : "disagrees"});
 }

@@ -40,8 +40,11 @@ TEST(Generalization, SharedSignaturesTransferFlippedOnesDoNot) {
   ASSERT_FALSE(outs[0].findings.empty());
   EXPECT_EQ(outs[0].findings[0].verdict, "agrees");
   s.flip_by_architecture = true;
-  run_on(synthetic_dataset(s), t.path() / "flipped", "generalization", {"measures=[weight]", "by=[architecture]"});
+  auto flipped =
+      run_on(synthetic_dataset(s), t.path() / "flipped", "generalization", {"measures=[weight]", "by=[architecture]"});
   EXPECT_LT(held_out(t.path() / "flipped" / "results" / "generalization", "knet"), 0.45);
+  ASSERT_FALSE(flipped[0].findings.empty());
+  EXPECT_EQ(flipped[0].findings[0].verdict, "disagrees");  // the claim is false here
 }
 
 TEST(Generalization, Options) {

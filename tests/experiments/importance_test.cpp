@@ -38,6 +38,16 @@ TEST(Importance, TheInformativeStatisticRanksFirst) {
   EXPECT_TRUE(std::filesystem::exists(dir / "importance_time.svg"));
 }
 
+// Where the claim is false: the rule lives in the weight mean, so neither a median nor a norm ranks first.
+TEST(Importance, WeightFindingFailsWhenTheMeanCarriesTheRule) {
+  test::TempDir t;
+  auto outs = run_on(synthetic_dataset(informative_spec({"weightraw_mean"}, 2.0)), t.path(), "importance",
+                     {"measures=[weight,act,grad]", "splits=3"});
+  ASSERT_FALSE(outs[0].findings.empty());
+  EXPECT_EQ(outs[0].findings[0].finding.rfind("The weight median and the weight norm", 0), 0u);
+  EXPECT_NE(outs[0].findings[0].verdict, "agrees") << outs[0].findings[0].measured;
+}
+
 TEST(Importance, TheForestIsTheDocumentedDefault) {
   EXPECT_TRUE(importance_binding().schema().empty());  // nothing to configure beyond the common keys
   EXPECT_EQ(importance_binding().parse(Params{}).classifier, ImportanceOptions{}.classifier);

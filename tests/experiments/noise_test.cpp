@@ -49,6 +49,29 @@ TEST(Noise, StatisticNoiseLowersAccuracyAndRecordedConditionsAreClassifiedApart)
   EXPECT_TRUE(std::filesystem::exists(dir / "noise_recorded.svg"));
 }
 
+// Where the claims are false: only the weights carry the rule, and the degraded recording keeps the
+// weights' signal whole while it removes the activations' one. Activations are then neither the most
+// robust to statistic noise nor more robust than weights to the recorded degradation.
+TEST(Noise, FindingsDisagreeWhenWeightsAreTheRobustMeasure) {
+  test::TempDir t;
+  SyntheticSpec s = informative_spec({"weightraw_mean", "weightabs_mean", "actraw_mean"}, 3.0);
+  s.rows_per_rule = 16;
+  s.time_points = 5;
+  TrajectoryDataset clean = synthetic_dataset(s);
+  SyntheticSpec w = informative_spec({"weightraw_mean", "weightabs_mean"}, 3.0);
+  w.rows_per_rule = 16;
+  w.time_points = 5;
+  w.seed = 2;
+  TrajectoryDataset degraded = synthetic_dataset(w);
+  for (auto& c : degraded.meta.at("condition").strings) c = "frac0.01";
+  for (auto& v : degraded.meta.at("obs_frac").reals) v = 0.01;
+  auto outs = run_on(concat(clean, degraded), t.path(), "noise",
+                     {"measures=[weight,act,grad]", "variances=[0,0.5]", "splits=3"});
+  ASSERT_EQ(outs[0].findings.size(), 3u);
+  for (const auto& f : outs[0].findings) EXPECT_NE(f.verdict, "agrees") << f.finding << ": " << f.measured;
+  EXPECT_EQ(outs[0].findings[0].verdict, "disagrees") << outs[0].findings[0].measured;  // recorded conditions
+}
+
 TEST(Noise, Options) {
   const NoiseOptions d = noise_binding().parse(experiment_params("noise", "{}"));
   EXPECT_EQ(d.classifier, NoiseOptions{}.classifier);

@@ -49,6 +49,20 @@ TEST(Separation, InformativeMeasureSeparatesOthersStayAtChance) {
   EXPECT_EQ(m.findings.size(), outs[0].findings.size());
 }
 
+// Where the claims are false: no statistic carries the rule, so no single measure is well above
+// chance and the forest confuses every rule with the others.
+TEST(Separation, FindingsDisagreeWhereNothingSeparates) {
+  test::TempDir t;
+  SyntheticSpec s;
+  s.rows_per_rule = 16;
+  s.time_points = 5;
+  auto outs = run_on(synthetic_dataset(s), t.path(), "separation", {"classifiers=[rf,svm]", "splits=3"});
+  ASSERT_GE(outs[0].findings.size(), 2u);
+  EXPECT_EQ(outs[0].findings[0].verdict, "disagrees") << outs[0].findings[0].measured;
+  EXPECT_NE(outs[0].findings[1].verdict, "agrees") << outs[0].findings[1].measured;
+  EXPECT_NE(outs[0].findings[1].measured.find("fails"), std::string::npos);  // "rarely confuses" fails
+}
+
 TEST(Separation, OptionsAndTheirDocumentedDefaults) {
   const SeparationOptions d = separation_binding().parse(experiment_params("separation", "{}"));
   EXPECT_EQ(d.classifiers, (std::vector<std::string>{"rf", "svm", "conv1d"}));

@@ -48,6 +48,21 @@ TEST(Subsampling, SparseSchedulesBeatDenseOnesWhenTheSignalIsLate) {
   EXPECT_EQ(outs[0].findings[0].verdict, "agrees");
 }
 
+// Where the claim is false: the rule shows only at t = 1, a point of the dense scheme that the
+// sparse one (0, 5, 10, ...) never keeps, so spacing measurements apart loses it.
+TEST(Subsampling, SpacingFindingDisagreesWhenOnlyADensePointTells) {
+  test::TempDir t;
+  SyntheticSpec s;
+  for (const auto& o : admissible_observables())
+    if (o.rfind("weight", 0) == 0) s.informative.push_back(o);
+  s.signal_times = {1};
+  s.signal = 6.0;
+  auto outs = run_on(synthetic_dataset(s), t.path(), "subsampling",
+                     {"measures=[weight]", "repeats=4", "dense_k=[2,4]", "schemes=[dense,sparse]", "splits=2"});
+  ASSERT_FALSE(outs[0].findings.empty());
+  EXPECT_EQ(outs[0].findings[0].verdict, "disagrees") << outs[0].findings[0].measured;
+}
+
 TEST(Subsampling, Options) {
   const SubsamplingOptions d = subsampling_binding().parse(experiment_params("subsampling", "{}"));
   EXPECT_EQ(classifier_spec(d.classifier).label, "Random forest");  // the report's reference

@@ -41,13 +41,15 @@ TEST(ModelRegistry, EveryArchitectureInOrderAndNoOther) {
 
 TEST(ModelRegistry, SchemasPerFamily) {
   const std::vector<std::pair<std::string, std::string>> defaults = {
-      {"resnet34", "bn_momentum=0.1 bn_eps=1e-05"}, {"resnet18v2", "bn_momentum=0.003 bn_eps=1e-05"},
+      {"resnet34", "bn_momentum=0.1 bn_eps=1e-05 width=64"}, {"resnet18v2", "bn_momentum=0.003 bn_eps=1e-05 width=64"},
       {"alexnetlrn", "dropout=0.5"},                {"knetc4", "bn_momentum=0.1 bn_eps=1e-05"},
       {"knetlrn", ""},                              {"knetc4lrn", ""}};
   for (const auto& [type, want] : defaults) EXPECT_EQ(describe_schema(model_registry().schema(type)), want) << type;
   test::expect_error<ConfigError>([] { model_params("knet", "{bn_momentum: 0}"); }, "must be >0 and <=1");
   test::expect_error<ConfigError>([] { model_params("resnet18", "{bn_momentum: 1.5}"); }, "bn_momentum");
   test::expect_error<ConfigError>([] { model_params("alexnet", "{dropout: 1}"); }, "must be >=0 and <1");
+  test::expect_error<ConfigError>([] { model_params("resnet18", "{width: 0}"); }, "width");
+  test::expect_error<ConfigError>([] { model_params("knet", "{width: 16}"); }, "unknown key");
   test::expect_error<ConfigError>([] { model_params("knetlrn", "{bn_momentum: 0.1}"); }, "unknown key (known: none)");
 }
 
