@@ -371,6 +371,8 @@ void declare_demo(CLI::App& cmd, DemoOptions& o) {
   add_out_and_quiet(cmd, o.out, o.quiet, "output folder: runs/, dataset.h5, results/, report.html (default out/demo)");
   cmd.add_option("--jobs,-j", o.jobs, "concurrent runs (0: all cores)")->check(CLI::NonNegativeNumber);
   cmd.add_option("overrides", o.overrides, "experiment parameters key=value, after the demo's own");
+  cmd.add_option("--long-dataset", o.long_dataset,
+                 "the committed long runs, also analysed when the file exists ('' to skip; default data/long/dataset.h5)");
 }
 
 }  // namespace

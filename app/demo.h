@@ -12,6 +12,11 @@ struct DemoOptions {
   std::string sweep = "configs/sweeps/demo.yaml";
   std::string out = "out/demo";         // runs/, dataset.h5, results/, report.html
   std::vector<std::string> overrides;  // experiment parameters key=value, after the demo's own
+  // The committed dataset of long runs (data/long): when the file exists, the
+  // demo also runs separation and prefix on its four paper rules into
+  // long/results and long/report.html, since its own sweep's runs (48 steps)
+  // are too short for the rules to differ. "": skip.
+  std::string long_dataset = "data/long/dataset.h5";
   int64_t jobs = 0;                    // concurrent runs (0: all cores)
   bool quiet = false;
 };
@@ -21,7 +26,10 @@ struct DemoOptions {
 // liblinear's dual solver to its iteration limit.
 std::vector<std::string> demo_experiment_parameters();
 
-// Runs the four steps; returns the process exit code.
+// The experiment settings of the demo's second part, on the committed long dataset.
+std::vector<std::string> demo_long_parameters();
+
+// Runs the four steps (and the long dataset's part); returns the process exit code.
 int run_demo(const DemoOptions& options);
 
 }  // namespace lrid

@@ -40,12 +40,14 @@ using ExperimentFn = std::function<ExperimentRunFn(const Params&)>;
 const Registry<ExperimentFn>& experiment_registry();
 
 struct ExperimentRun {
-  std::string name;                    // an experiment or "all"
+  std::string name;                    // an experiment, several separated by commas, or "all"
   std::string dataset;                 // HDF5 path
   std::filesystem::path out;           // results directory (experiments write out/NAME/)
   std::vector<std::string> overrides;  // key=value
   bool progress = true;
 };
+// Whether any of the named experiments (comma-separated, or "all") takes parameter `key`.
+bool experiments_take(const std::string& names, const std::string& key);
 // Validates the parameters of every experiment to run, then runs them.
 // Keys that no selected experiment knows are rejected (ConfigError).
 std::vector<ExperimentOutput> run_experiments(const ExperimentRun& run);

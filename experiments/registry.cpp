@@ -11,6 +11,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "core/errors.h"
 #include "core/files.h"
@@ -164,10 +165,31 @@ const Registry<ExperimentFn>& experiment_registry() {
   return r;
 }
 
+bool experiments_take(const std::string& names, const std::string& key) {
+  const auto& reg = experiment_registry();
+  std::vector<std::string> list;
+  if (names == "all") {
+    list = experiment_names();
+  } else {
+    std::stringstream in(names);
+    for (std::string n; std::getline(in, n, ',');) list.push_back(n);
+  }
+  for (const auto& n : list) {
+    const Schema& schema = reg.schema(reg.canonical(n, "lrid experiment"));
+    if (std::any_of(schema.begin(), schema.end(), [&](const ParamSpec& p) { return p.name == key; })) return true;
+  }
+  return false;
+}
+
 std::vector<ExperimentOutput> run_experiments(const ExperimentRun& run) {
   const auto& reg = experiment_registry();
-  const std::vector<std::string> names =
-      run.name == "all" ? experiment_names() : std::vector<std::string>{reg.canonical(run.name, "lrid experiment")};
+  std::vector<std::string> names;
+  if (run.name == "all") {
+    names = experiment_names();
+  } else {
+    std::stringstream list(run.name);  // one name, or several separated by commas
+    for (std::string n; std::getline(list, n, ',');) names.push_back(reg.canonical(n, "lrid experiment"));
+  }
   const std::vector<PlannedExperiment> planned = plan(names, run.overrides);
   const TrajectoryDataset all = read_dataset(run.dataset);
   ensure_directory(run.out);

@@ -27,6 +27,23 @@ TEST(ExperimentRegistry, NamesAndSchemas) {
   test::expect_error<ConfigError>([&] { reg.canonical("nosuch", "lrid experiment"); }, "'nosuch'");
 }
 
+// Several experiments by name (the demo's long part): each runs, and only their keys are taken.
+TEST(RunExperiments, ACommaSeparatedListRunsEachNamedExperiment) {
+  EXPECT_TRUE(experiments_take("separation,prefix", "lengths"));
+  EXPECT_TRUE(experiments_take("separation,prefix", "classifiers"));
+  EXPECT_FALSE(experiments_take("separation,prefix", "dense_k"));
+  EXPECT_TRUE(experiments_take("all", "dense_k"));
+  EXPECT_TRUE(experiments_take("noise", "splits"));  // a common key
+  test::TempDir t;
+  auto outs = run_on(synthetic_dataset(quick_spec()), t.path(), "separation,prefix",
+                     {"classifiers=[rf]", "measures=[weight]", "splits=2"});
+  ASSERT_EQ(outs.size(), 2u);
+  EXPECT_EQ(outs[0].name, "separation");
+  EXPECT_EQ(outs[1].name, "prefix");
+  test::expect_error<ConfigError>(
+      [&] { run_on(synthetic_dataset(quick_spec()), t.path(), "separation,prefix", {"dense_k=[1]"}); }, "dense_k");
+}
+
 TEST(RunExperiments, ParametersAreCheckedBeforeAnyCompute) {
   test::TempDir t;
   SyntheticSpec s;
