@@ -23,6 +23,8 @@
 #include "core/csv.h"
 #include "core/errors.h"
 #include "core/run_status.h"
+#include "experiments/selection.h"
+#include "rules/rule.h"
 #include "core/files.h"
 #include "trajectories/dataset_builder.h"
 #include "trajectories/dataset_merge.h"
@@ -35,11 +37,26 @@ namespace {
 
 struct ClassifyCommand {
   std::string dataset, out, save_model;
-  std::vector<std::string> sets;
+  std::vector<std::string> sets, rules, where;
   ProtocolOptions protocol;
   bool quiet = false, prefixes = false;
   std::vector<int64_t> prefix_lengths;
 };
+
+// The rows of --rules (canonical names) that match every --where KEY=VALUE.
+TrajectoryDataset selected_rows(const ClassifyCommand& c, const TrajectoryDataset& all) {
+  std::vector<std::string> rules;
+  for (const auto& r : c.rules) rules.push_back(canonical_rule(r));
+  TrajectoryDataset d = select_rules(all, rules, c.dataset);
+  for (const auto& w : c.where) {
+    const auto eq = w.find('=');
+    if (eq == std::string::npos || eq == 0) throw ConfigError(fmt::format("--where '{}': expected KEY=VALUE", w));
+    const std::vector<int64_t> rows = rows_where(d, w.substr(0, eq), w.substr(eq + 1));
+    if (rows.empty()) throw DataError(fmt::format("{}: no row has {}", c.dataset, w));
+    d = d.subset(rows);
+  }
+  return d;
+}
 
 // --prefixes: the protocol on every prefix, one line each, and (with --save-model) the prefix classifiers.
 int run_classify_prefixes(const ClassifyCommand& c, const ProtocolOptions& o, const TrajectoryDataset& data) {
@@ -71,7 +88,7 @@ int run_classify(const ClassifyCommand& c) {
   classifier_grid(o.classifier, o.grid, 21, o.set);  // validate the grid before reading data
   if (!c.prefix_lengths.empty() && !c.prefixes)
     throw ConfigError("--prefix-lengths needs --prefixes");
-  const TrajectoryDataset data = read_dataset(c.dataset);
+  const TrajectoryDataset data = selected_rows(c, read_dataset(c.dataset));
   if (c.prefixes) return run_classify_prefixes(c, o, data);
   const ProtocolResult r = run_protocol(data, o);
   const fs::path dir = c.out.empty()
@@ -105,6 +122,9 @@ void declare_classify(CLI::App& cmd, ClassifyCommand& c) {
                  "paper's protocol, which leaks between seed-matched runs)")
       ->check(CLI::IsMember({"row", "run", "seed"}));
   cmd.add_option("--set", c.sets, "fix a grid axis: KEY=V1,V2 (e.g. n_estimators=100)");
+  cmd.add_option("--rules", c.rules, "only the rows of these rules (e.g. fa,ia)")->delimiter(',');
+  cmd.add_option("--where", c.where, "only the rows whose meta column KEY equals VALUE (repeatable; e.g. "
+                                     "architecture=knet)");
   cmd.add_option("--seed", p.seed, "seed of the splits and the classifiers");
   cmd.add_option("--jobs", p.n_jobs, "random-forest threads (0: all cores)")->check(CLI::NonNegativeNumber);
   cmd.add_option("--stat-noise-var", p.stat_noise_var, "Gaussian noise of this variance on the statistics (report variant)")

@@ -86,6 +86,21 @@ TEST_F(ClassifyCli, IdentifyReadsARunDirectory) {
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 2);
 }
 
+// --rules and --where pick rows before the protocol: two rules (aliases resolved) of one architecture.
+TEST_F(ClassifyCli, RulesAndWhereSelectRows) {
+  write_dataset(path("d.h5"), testing::synthetic_trajectories(24, {"adam", "fa", "ia", "sgdm"}, {"actraw_mean"}, 5.0, 1));
+  test::CliResult r = test::run_lrid("classify " + path("d.h5") + " --grid fast --set n_estimators=10 --splits 2 "
+                                     "--quiet --rules feedback,sgdm --where architecture=knet");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("(48 rows, 24 observables, 2 rules)"), std::string::npos) << r.out;  // fa and sgdm rows are all knet
+  r = test::run_lrid("classify " + path("d.h5") + " --where architecture=vgg");
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_NE(r.out.find("no row has architecture=vgg"), std::string::npos) << r.out;
+  r = test::run_lrid("classify " + path("d.h5") + " --rules kp");
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_NE(r.out.find("kp"), std::string::npos) << r.out;
+}
+
 TEST_F(ClassifyCli, BadInputIsOneLineExitThree) {
   write_file_atomic(path("foreign.h5"), "plain text");
   write_arrays(path("nofields.h5"), {{"X", torch::zeros({4, 2, 3})}});
