@@ -88,6 +88,9 @@ SplitData split_data(const ProtocolData& p, const Split& split) {
 
 GridSearch search_grid(const SplitData& d, const ProtocolOptions& o, int64_t split, const ProtocolData& p,
                        std::vector<GridConfig>& grid, const std::function<void()>& tick) {
+  // One configuration leaves nothing to choose: no inner folds, so a split with a single
+  // training group (two seed groups) still runs; a configuration that cannot fit fails at the refit.
+  if (grid.size() == 1) return GridSearch{0, {std::nan("")}};
   const auto folds = inner_folds(d, o.folds);
   const ClassifierSpec& spec = classifier_spec(o.classifier);
   while (true) {

@@ -38,7 +38,9 @@ struct GridSearch {
 // configuration of `grid` on the split's training rows; the first configuration
 // with the best mean validation accuracy wins. The fold model of configuration c
 // and fold f of split `split` is seeded mix_seed(o.seed, split·1000003 + c·101 + f);
-// a configuration whose model throws ConfigError is skipped (§6.3). When none
+// a configuration whose model throws ConfigError is skipped (§6.3). A grid of one
+// configuration is not searched (no folds, score NaN; it fails at the refit if it
+// cannot fit). When none
 // fits, `grid` is replaced by the classifier's fallback grid (registry.h) and
 // searched instead; ConfigError when there is none. tick() runs after every fold model.
 GridSearch search_grid(const SplitData& d, const ProtocolOptions& o, int64_t split, const ProtocolData& p,

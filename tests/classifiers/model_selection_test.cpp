@@ -73,9 +73,17 @@ TEST(ModelSelection, FirstBestWinsAndInvalidConfigurationsAreSkipped) {
   EXPECT_EQ(g.best, 1);                     // the tie goes to the earlier configuration
   EXPECT_EQ(ticks, 1 + 5 + 5);              // the skipped configuration stops at its first fold
   EXPECT_EQ(grid.size(), 3u);
-  std::vector<GridConfig> none_fit = {{{"pca", "1000"}, {"C", "1"}}};
+  std::vector<GridConfig> none_fit = {{{"pca", "1000"}, {"C", "1"}}, {{"pca", "2000"}, {"C", "1"}}};
   test::expect_error<ConfigError>([&] { search_grid(f.d, f.o, 0, f.p, none_fit, [] {}); },
                                   "no svm configuration of the grid fits");
+  // One configuration is not searched: no fold model, no score.
+  std::vector<GridConfig> one = {{{"pca", "none"}, {"C", "1"}}};
+  ticks = 0;
+  const GridSearch single = search_grid(f.d, f.o, 0, f.p, one, [&] { ++ticks; });
+  EXPECT_EQ(single.best, 0);
+  EXPECT_EQ(ticks, 0);
+  ASSERT_EQ(single.cv_scores.size(), 1u);
+  EXPECT_TRUE(std::isnan(single.cv_scores[0]));
 }
 
 TEST(ModelSelection, Conv1dFallsBackToBatchesOfTheTrainingRows) {
