@@ -43,15 +43,21 @@ struct ClassifyCommand {
   std::vector<int64_t> prefix_lengths;
 };
 
+// "KEY=VALUE" split at the first '='; ConfigError naming the flag when there is no key.
+std::pair<std::string, std::string> key_value(const std::string& s, const std::string& flag) {
+  const auto eq = s.find('=');
+  if (eq == std::string::npos || eq == 0) throw ConfigError(fmt::format("{} '{}': expected KEY=VALUE", flag, s));
+  return {s.substr(0, eq), s.substr(eq + 1)};
+}
+
 // The rows of --rules (canonical names) that match every --where KEY=VALUE.
 TrajectoryDataset selected_rows(const ClassifyCommand& c, const TrajectoryDataset& all) {
   std::vector<std::string> rules;
   for (const auto& r : c.rules) rules.push_back(canonical_rule(r));
   TrajectoryDataset d = select_rules(all, rules, c.dataset);
   for (const auto& w : c.where) {
-    const auto eq = w.find('=');
-    if (eq == std::string::npos || eq == 0) throw ConfigError(fmt::format("--where '{}': expected KEY=VALUE", w));
-    const std::vector<int64_t> rows = rows_where(d, w.substr(0, eq), w.substr(eq + 1));
+    const auto [key, value] = key_value(w, "--where");
+    const std::vector<int64_t> rows = rows_where(d, key, value);
     if (rows.empty()) throw DataError(fmt::format("{}: no row has {}", c.dataset, w));
     d = d.subset(rows);
   }
@@ -66,7 +72,7 @@ int run_classify_prefixes(const ClassifyCommand& c, const ProtocolOptions& o, co
     const double epoch = data.time_epochs[k - 1].item<double>();
     std::cout << fmt::format("{} on the first {} of {} points (to epoch {:.2f}): test accuracy {:.4f} ± {:.4f}\n",
                              o.classifier, k, data.time_points(), epoch, r.accuracy_mean, r.accuracy_sem);
-    rows.push_back({std::to_string(k), csv_number(epoch / data.time_epochs[-1].item<double>()), csv_number(epoch),
+    rows.push_back({std::to_string(k), csv_number(prefix_fraction(data, k)), csv_number(epoch),
                     csv_number(r.accuracy_mean), csv_number(r.accuracy_sem)});
   });
   if (!c.out.empty()) {
@@ -320,9 +326,8 @@ int run_dataset_build(const DatasetBuildCommand& c) {
   o.all45 = c.all45;
   o.conditions = c.conditions;
   for (const auto& a : c.attrs) {
-    const auto eq = a.find('=');
-    if (eq == std::string::npos || eq == 0) throw ConfigError(fmt::format("--attr '{}': expected KEY=VALUE", a));
-    o.attributes[a.substr(0, eq)] = a.substr(eq + 1);
+    const auto [key, value] = key_value(a, "--attr");
+    o.attributes[key] = value;
   }
   DatasetBuildReport report;
   const TrajectoryDataset d = build_dataset(c.roots, o, &report);

@@ -27,6 +27,12 @@ std::vector<int64_t> prefix_time_points(int64_t k) {
   return t;
 }
 
+double prefix_fraction(const TrajectoryDataset& data, int64_t k) {
+  const double last = data.time_epochs[-1].item<double>();
+  return last > 0 ? data.time_epochs[k - 1].item<double>() / last
+                  : static_cast<double>(k) / static_cast<double>(data.time_points());
+}
+
 std::vector<int64_t> prefix_lengths(const std::vector<int64_t>& lengths, int64_t time_points) {
   if (lengths.empty()) {
     std::vector<int64_t> all = prefix_time_points(time_points);

@@ -31,6 +31,11 @@ struct PrefixClassifiers {
 // The time indices 0..k-1.
 std::vector<int64_t> prefix_time_points(int64_t k);
 
+// The share of training observed by the first k record points:
+// time_epochs[k-1] / time_epochs[T-1] (record points sit at the same fractions
+// of every run of a sweep, whatever its epoch count); k / T when the time axis is all zero.
+double prefix_fraction(const TrajectoryDataset& data, int64_t k);
+
 // The prefix lengths to fit: `lengths` checked against T (1..T, ascending,
 // unique; ConfigError naming the value), or every k in 1..T when empty.
 std::vector<int64_t> prefix_lengths(const std::vector<int64_t>& lengths, int64_t time_points);

@@ -2,8 +2,7 @@
 // open): the protocol on trajectory prefixes, the first k record points for
 // every k (or the given lengths), per observable set, with the common
 // (seed-grouped by default) splits. The fraction of training observed at k is
-// time_epochs[k-1] / time_epochs[T-1] (record points are spaced evenly in
-// steps, so this holds for every run of a sweep whatever its epoch count).
+// prefix_fraction (classifiers/prefix_classifiers.h).
 // The earliest fraction of a set is that of the first k from which every
 // longer prefix keeps at least `share` of the full trajectory's accuracy.
 // Writes prefix.csv (accuracy per k and set), prefix_recall.csv (per-rule
@@ -60,7 +59,6 @@ std::map<std::string, PrefixCurve> run_prefixes(const ExperimentContext& ctx, co
                                                 const std::vector<int64_t>& lengths,
                                                 std::vector<std::string>& rule_names) {
   const TrajectoryDataset& d = ctx.data;
-  const double last_epoch = d.time_epochs[-1].item<double>();
   ProtocolRunner runner("prefix", static_cast<int64_t>(lengths.size() * ctx.common.measures.size()), ctx.progress);
   std::map<std::string, PrefixCurve> curves;
   std::vector<std::vector<std::string>> rows, recall_rows;
@@ -70,7 +68,7 @@ std::map<std::string, PrefixCurve> run_prefixes(const ExperimentContext& ctx, co
       po.time_points = prefix_time_points(k);
       const ProtocolResult r = runner.run(d, po, fmt::format("first {} points, {}", k, m));
       const double epoch = d.time_epochs[k - 1].item<double>();
-      const double fraction = last_epoch > 0 ? epoch / last_epoch : static_cast<double>(k) / d.time_points();
+      const double fraction = prefix_fraction(d, k);
       PrefixCurve& c = curves[m];
       c.k.push_back(k);
       c.epoch.push_back(epoch);

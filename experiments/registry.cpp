@@ -165,31 +165,30 @@ const Registry<ExperimentFn>& experiment_registry() {
   return r;
 }
 
-bool experiments_take(const std::string& names, const std::string& key) {
+namespace {
+
+// "all" -> every experiment in order; otherwise one name or several separated by commas, canonical.
+std::vector<std::string> experiment_list(const std::string& names) {
+  if (names == "all") return experiment_names();
   const auto& reg = experiment_registry();
   std::vector<std::string> list;
-  if (names == "all") {
-    list = experiment_names();
-  } else {
-    std::stringstream in(names);
-    for (std::string n; std::getline(in, n, ',');) list.push_back(n);
-  }
-  for (const auto& n : list) {
-    const Schema& schema = reg.schema(reg.canonical(n, "lrid experiment"));
+  std::stringstream in(names);
+  for (std::string n; std::getline(in, n, ',');) list.push_back(reg.canonical(n, "lrid experiment"));
+  return list;
+}
+
+}  // namespace
+
+bool experiments_take(const std::string& names, const std::string& key) {
+  for (const auto& n : experiment_list(names)) {
+    const Schema& schema = experiment_registry().schema(n);
     if (std::any_of(schema.begin(), schema.end(), [&](const ParamSpec& p) { return p.name == key; })) return true;
   }
   return false;
 }
 
 std::vector<ExperimentOutput> run_experiments(const ExperimentRun& run) {
-  const auto& reg = experiment_registry();
-  std::vector<std::string> names;
-  if (run.name == "all") {
-    names = experiment_names();
-  } else {
-    std::stringstream list(run.name);  // one name, or several separated by commas
-    for (std::string n; std::getline(list, n, ',');) names.push_back(reg.canonical(n, "lrid experiment"));
-  }
+  const std::vector<std::string> names = experiment_list(run.name);
   const std::vector<PlannedExperiment> planned = plan(names, run.overrides);
   const TrajectoryDataset all = read_dataset(run.dataset);
   ensure_directory(run.out);

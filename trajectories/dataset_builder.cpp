@@ -169,6 +169,29 @@ void check_time_points(Collation& c, const RunInfo& r) {
   }
 }
 
+// One row per recorded layer of a condition's stream, over the collation's time points.
+void add_layers(Collation& c, const StreamValues& s, const RunInfo& r, const IndexCondition& cond,
+                const std::vector<std::string>& keep) {
+  for (const auto& layer : r.index.layers) {
+    c.xs.push_back(layer_trajectory(s, r, cond.name, layer.name, keep, c.time_points));
+    c.cats.push_back(position_onehot(layer.position, c.time_points));
+    c.y.push_back(r.rule);
+    add_meta(c.meta, r, layer, cond);
+  }
+}
+
+// The collated rows as a dataset (no rows: X [0, 0, K] and X_cat [0, 0, 3]).
+TrajectoryDataset collated(Collation& c, const std::vector<std::string>& keep) {
+  TrajectoryDataset d;
+  d.obs_keys = keep;
+  d.x = c.xs.empty() ? torch::zeros({0, 0, static_cast<int64_t>(keep.size())}) : torch::stack(c.xs);
+  d.x_cat = c.cats.empty() ? torch::zeros({0, 0, 3}) : torch::stack(c.cats);
+  d.y = std::move(c.y);
+  d.time_epochs = c.time_epochs;
+  d.meta = c.meta.take();
+  return d;
+}
+
 void add_run(Collation& c, const RunInfo& r, const RunStatus& status, const DatasetBuildOptions& o,
              const std::vector<std::string>& keep) {
   check_time_points(c, r);
@@ -180,13 +203,7 @@ void add_run(Collation& c, const RunInfo& r, const RunStatus& status, const Data
   for (const auto& cond : r.index.conditions) {
     if (!o.conditions.empty() && std::find(o.conditions.begin(), o.conditions.end(), cond.name) == o.conditions.end())
       continue;
-    const StreamValues s = read_stream(fs::path(r.path) / "observables" / cond.file);
-    for (const auto& layer : r.index.layers) {
-      c.xs.push_back(layer_trajectory(s, r, cond.name, layer.name, keep, c.time_points));
-      c.cats.push_back(position_onehot(layer.position, c.time_points));
-      c.y.push_back(r.rule);
-      add_meta(c.meta, r, layer, cond);
-    }
+    add_layers(c, read_stream(fs::path(r.path) / "observables" / cond.file), r, cond, keep);
   }
 }
 
@@ -237,24 +254,12 @@ TrajectoryDataset read_run_so_far(const std::string& run_dir, const std::string&
   if (fs::exists(stream)) {
     const StreamValues s = read_stream(stream);
     c.time_points = recorded_points(s, r, keep);
-    if (c.time_points > 0)
-      for (const auto& layer : r.index.layers) {
-        c.xs.push_back(layer_trajectory(s, r, cit->name, layer.name, keep, c.time_points));
-        c.cats.push_back(position_onehot(layer.position, c.time_points));
-        c.y.push_back(r.rule);
-        add_meta(c.meta, r, layer, *cit);
-      }
+    if (c.time_points > 0) add_layers(c, s, r, *cit, keep);
   }
-  TrajectoryDataset d;
-  d.obs_keys = keep;
-  const auto k = static_cast<int64_t>(keep.size());
-  d.x = c.xs.empty() ? torch::zeros({0, 0, k}) : torch::stack(c.xs);
-  d.x_cat = c.cats.empty() ? torch::zeros({0, 0, 3}) : torch::stack(c.cats);
-  d.y = std::move(c.y);
   std::vector<double> epochs;
   for (int64_t p = 0; p < c.time_points; ++p) epochs.push_back(r.index.points[static_cast<std::size_t>(p)].epoch);
-  d.time_epochs = torch::tensor(epochs, torch::kFloat64);
-  d.meta = c.meta.take();
+  c.time_epochs = torch::tensor(epochs, torch::kFloat64);
+  TrajectoryDataset d = collated(c, keep);
   d.attributes["run_points"] = std::to_string(r.index.points.size());
   return d;
 }
@@ -284,13 +289,7 @@ TrajectoryDataset build_dataset(const std::vector<std::string>& roots, const Dat
   if (c.xs.empty())
     throw DataError(fmt::format("no finished runs with observables under {} ({} runs found, {} skipped)",
                                 fmt::join(roots, ", "), report.runs_found, report.skipped.size()));
-  TrajectoryDataset d;
-  d.obs_keys = keep;
-  d.x = torch::stack(c.xs);
-  d.x_cat = torch::stack(c.cats);
-  d.y = std::move(c.y);
-  d.time_epochs = c.time_epochs;
-  d.meta = c.meta.take();
+  TrajectoryDataset d = collated(c, keep);
   set_attributes(d, c, roots, o, report.runs_used);
   d.validate("dataset");
   if (report_out) *report_out = report;
