@@ -153,7 +153,7 @@ torch::Tensor ConvLayerImpl::forward(const torch::Tensor& x) {
   // strided reduction as long as its convolutions). z includes the bias.
   torch::Tensor z =
       rule_.feedback ? feedback_conv2d(x_in, weight_, feedback_, geo, rule_.tie_grad, &probe_, bias_)
-                     : torch::conv2d(x_in, weight_, bias_, geo.stride, geo.padding, geo.dilation, geo.groups);
+                     : backprop_conv2d(x_in, weight_, geo, bias_);
   if (wants_alignment_loss())
     pending_loss_ = alignment_loss_conv(x_in, weight_, bias_, feedback_, geo, rule_.regularizer, z);
   return finish(x_in, std::move(z));

@@ -1,6 +1,8 @@
 // Layer-local alignment losses in closed form. See alignment_loss.h.
 #include "rules/alignment_loss.h"
 
+#include "rules/kernel_terms.h"
+
 #include <c10/core/impl/LocalDispatchKeySet.h>
 #include <torch/torch.h>
 
@@ -81,22 +83,21 @@ torch::Tensor bias_inner(const torch::Tensor& v, const torch::Tensor& b) {
   return torch::dot(v.sum(dims, false, acc), b.to(acc));
 }
 
-// grad += alpha * t, allocating on first use (no zero-filled start). `t` is
-// adopted as the buffer only when the caller marks it a temporary: grad is
-// updated in place later, and must never alias B or W.
-void accumulate(torch::Tensor& grad, const torch::Tensor& t, double alpha, bool temporary = false) {
-  if (!grad.defined()) grad = temporary && alpha == 1.0 ? t : t * alpha;
-  else grad.add_(t, alpha);
-}
+// The batch terms of R (amp, null, sparse): their value, and their gradient
+// with respect to B as g_scale * g, with value_gB * <g, B> still to be added
+// to the value (the kernel-sized pass, kernel_terms.h, scales g and takes
+// that inner product while it forms B's whole gradient). Computed without
+// autograd and without host synchronisation (the value stays a device
+// scalar), in the dtype of x, w, b and B (the training's compute dtype).
+struct BatchTerms {
+  torch::Tensor value;  // 0-dim, fp32 at least
+  torch::Tensor g;      // kernel-sized, compute dtype; undefined when no term is active
+  double g_scale = 1.0;
+  double value_gB = 0.0;
+};
 
-// Value and gradient (w.r.t. B) of the batch terms of R (amp, null, sparse),
-// computed without autograd and without host synchronisation (the value
-// stays a device scalar), in the dtype of x, w, b and B (the training's
-// compute dtype).
-std::pair<torch::Tensor, torch::Tensor> batch_terms(const LayerOp& op, const torch::Tensor& x,
-                                                    const torch::Tensor& w, const torch::Tensor& b,
-                                                    const torch::Tensor& B, const RegularizerCoefficients& c,
-                                                    const torch::Tensor& fwd) {
+BatchTerms batch_terms(const LayerOp& op, const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b,
+                       const torch::Tensor& B, const RegularizerCoefficients& c, const torch::Tensor& fwd) {
   const double n = static_cast<double>(x.size(0));
   const bool has_bias = b.defined();
   // R_f: the layer's forward output (which includes the bias) when the caller
@@ -104,9 +105,9 @@ std::pair<torch::Tensor, torch::Tensor> batch_terms(const LayerOp& op, const tor
   torch::Tensor rf;
   if (fwd.defined()) rf = has_bias && !c.use_bias_forward ? fwd - op.bias_view(b) : fwd;
   else rf = op.apply(x, w, has_bias && c.use_bias_forward ? b : torch::Tensor());
-  torch::Tensor grad;
+  BatchTerms out;
   // The value accumulates in fp32 at least (a bf16 scalar would keep 3 digits).
-  torch::Tensor value = torch::zeros({}, B.options().dtype(torch::promote_types(B.scalar_type(), torch::kFloat)));
+  out.value = torch::zeros({}, B.options().dtype(torch::promote_types(B.scalar_type(), torch::kFloat)));
   torch::Tensor xhat, null_v;
   if (c.null != 0) {
     xhat = op.input_grad(rf, B);
@@ -115,13 +116,15 @@ std::pair<torch::Tensor, torch::Tensor> batch_terms(const LayerOp& op, const tor
   if (c.sparse != 0) {
     // P is needed: amp and sparse share the input x in one weight-gradient,
     // WG(x, 2 sparse P - amp R_f) / N = (2 sparse / N) WG(x, P - amp / (2 sparse) R_f):
-    // one element-wise pass to combine, the scale applied to the kernel-sized result.
+    // one element-wise pass to combine, the scale applied in the kernel-sized pass.
     const torch::Tensor p = op.apply(x, B, has_bias && c.use_bias_backward ? b : torch::Tensor());
-    accumulate(grad, op.weight_grad(x, torch::add(p, rf, -c.amp / (2 * c.sparse))), 2 * c.sparse / n, true);
-    value += c.amp * (-frobenius_inner(rf, p) / n) + c.sparse * (sq(rf) + sq(p)) / n;
-    if (c.null != 0) {
-      accumulate(grad, op.weight_grad(xhat, rf), 2 * c.null / n, true);
-      value += c.null * null_v;
+    out.g = op.weight_grad(x, torch::add(p, rf, -c.amp / (2 * c.sparse)));
+    out.g_scale = 2 * c.sparse / n;
+    out.value += c.amp * (-frobenius_inner(rf, p) / n) + c.sparse * (sq(rf) + sq(p)) / n;
+    if (c.null != 0) {  // a second weight gradient: the two are summed here, scales applied
+      out.g = out.g.mul_(out.g_scale).add_(op.weight_grad(xhat, rf), 2 * c.null / n);
+      out.g_scale = 1.0;
+      out.value += c.null * null_v;
     }
   } else if (c.amp != 0 || c.null != 0) {
     // One weight-gradient for amp and null: g = WG(2 null Xhat - amp x, R_f) / N,
@@ -133,25 +136,35 @@ std::pair<torch::Tensor, torch::Tensor> batch_terms(const LayerOp& op, const tor
     if (c.amp != 0 && c.null != 0) u = torch::add(x, xhat, -2 * c.null / c.amp), scale = -c.amp / n;
     else if (c.null != 0) u = xhat, scale = 2 * c.null / n;
     else u = x, scale = -c.amp / n;
-    torch::Tensor g = op.weight_grad(u, rf).mul_(scale);
-    value += frobenius_inner(g, B);
-    if (c.null != 0) value -= c.null * null_v;
+    out.g = op.weight_grad(u, rf);
+    out.g_scale = scale;
+    out.value_gB = scale;  // value += <scale g, B>
+    if (c.null != 0) out.value -= c.null * null_v;
     if (c.amp != 0 && has_bias && c.use_bias_backward)
-      value += c.amp * (-bias_inner(rf, b) / n);
-    accumulate(grad, g, 1.0, true);
+      out.value += c.amp * (-bias_inner(rf, b) / n);
   }
-  return {value, grad};
+  return out;
 }
 
 struct AlignmentLossFn : public torch::autograd::Function<AlignmentLossFn> {
   // B enters only so that autograd connects the loss to it; value and gradient come precomputed.
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& B, const torch::Tensor& grad,
+  // The gradient is kept in saved_data (not save_for_backward) so that backward can hand the
+  // buffer itself on to B.grad: scaled in place, and not at all when the incoming gradient is
+  // a CPU 1 (each pass over ResNet-18's kernels costs milliseconds).
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& B, torch::Tensor grad,
                                const torch::Tensor& value) {
-    ctx->save_for_backward({grad});
+    ctx->saved_data["grad"] = std::move(grad);
     return value.clone();
   }
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
-    return {ctx->get_saved_variables()[0] * grads[0], torch::Tensor(), torch::Tensor()};
+    auto it = ctx->saved_data.find("grad");
+    TORCH_CHECK(it != ctx->saved_data.end(),
+                "alignment loss: a second backward pass through one forward (retain_graph) is not supported");
+    torch::Tensor g = it->second.toTensor();
+    ctx->saved_data.erase(it);
+    const torch::Tensor& s = grads[0];
+    if (!(s.device().is_cpu() && s.numel() == 1 && s.item<double>() == 1.0)) g.mul_(s);
+    return {g, torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -173,6 +186,7 @@ torch::Tensor make_loss(const OpFactory& make_op, const torch::Tensor& x_in, con
     // Every cast below is explicit, so autocast must not add its own.
     c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
     const torch::Tensor w = w_in.detach(), B = B_in.detach();
+    BatchTerms bt;
     if (c.amp != 0 || c.null != 0 || c.sparse != 0) {  // SA has none: no casts, no activations read
       const torch::Tensor x = cast_for_op(x_in.detach(), dtype);
       // W's values are read only to recompute R_f; otherwise the op needs a kernel of W's
@@ -184,24 +198,24 @@ torch::Tensor make_loss(const OpFactory& make_op, const torch::Tensor& x_in, con
       // B enters the products only through the null and sparse terms; amp alone (WM) reads it
       // only in the value's inner product, which takes the fp32 master as it is.
       const torch::Tensor Bc = c.null != 0 || c.sparse != 0 ? cast_for_op(B, dtype) : B;
-      std::tie(value, grad) =
-          batch_terms(make_op(x, wc), x, wc, b, Bc, c, fwd_in.defined() ? fwd_in.detach() : fwd_in);
-      value = value.to(B.scalar_type());
-      if (grad.defined()) grad = grad.to(B.scalar_type());
-    } else {
-      value = torch::zeros({}, B.options());
+      bt = batch_terms(make_op(x, wc), x, wc, b, Bc, c, fwd_in.defined() ? fwd_in.detach() : fwd_in);
     }
-    if (c.decay != 0) {
-      accumulate(grad, B, 2 * c.decay);
-      value += c.decay * (sq(w) + sq(B));
-    }
-    if (c.self != 0) {
-      accumulate(grad, w, -c.self);
-      value -= c.self * frobenius_inner(w, B);
-    }
-    if (!grad.defined()) grad = torch::zeros_like(B);
+    // One pass over the kernels for everything kernel-sized: g scaled, decay
+    // and self added, and the inner products of the value (kernel_terms.h).
+    KernelTermCoefficients k;
+    k.g_scale = bt.g_scale;
+    k.c_gB = bt.value_gB;
+    k.b_scale = 2 * c.decay;  // d/dB decay (|W|^2 + |B|^2)
+    k.c_BB = c.decay;
+    k.c_WW = c.decay;
+    k.w_scale = -c.self;  // d/dB -self <W, B>
+    k.c_WB = -c.self;
+    KernelTerms kt = kernel_terms(bt.g, B, w, k);
+    bt.g.reset();
+    grad = std::move(kt.grad);
+    value = bt.value.defined() ? bt.value.to(B.scalar_type()) + kt.value : kt.value;
   }
-  return AlignmentLossFn::apply(B_in, grad, value);
+  return AlignmentLossFn::apply(B_in, std::move(grad), value);
 }
 
 }  // namespace

@@ -13,6 +13,9 @@
 // per distinct (input, output-gradient) pair, using the bilinearity of WG and
 // the adjoint identities <WG(x, R_f), B> = <R_f, op(x; B)> and
 // |Xhat|^2 = <WG(Xhat, R_f), B> to obtain the loss value without extra convs.
+// Everything kernel-sized (the weight gradient's scale and its cast to fp32,
+// decay and self, and the value's inner products over kernels) is one pass
+// (kernel_terms.h), and backward hands that buffer on to B.grad.
 // Precision: the batch terms run in the forward output's dtype (bf16 under
 // bf16 autocast, like the convolutions they pair with), decay and self in
 // B's fp32; the value and the gradient are returned in B's dtype.

@@ -5,8 +5,13 @@
 // gradient exact. One convolution_backward call with weight B gives both the
 // input gradient through B and the weight gradient (which depends only on x
 // and g), and the bias gradient too when the layer's bias is fused into the
-// op, so FA costs what backprop costs.
+// op, so FA costs what backprop costs. Where oneDNN's weight gradient runs
+// far from peak (small output maps, tap_weight_grad.h), the weight gradient
+// is the tap GEMM instead, and backprop layers there use this op with B = W
+// (backprop_conv2d), so that backprop and the rules share the faster kernel.
 #include "rules/feedback_ops.h"
+
+#include "rules/tap_weight_grad.h"
 
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
@@ -108,7 +113,10 @@ struct FeedbackConvFn : public torch::autograd::Function<FeedbackConvFn> {
                                int64_t groups, bool tie_grad, int64_t probe, const OptionalBias& bias_arg) {
     const torch::Tensor bias = bias_arg.value_or(torch::Tensor());
     const torch::Tensor xc = cast_for_op(x, op_compute_dtype(x));
-    ctx->save_for_backward({xc, w, b});
+    const torch::Tensor wc = cast_for_op(w, xc.scalar_type());
+    // B = W is backprop through this op (backprop_conv2d): the cast kernel is kept for the
+    // backward, as autocast's convolution keeps it, instead of casting W a second time.
+    ctx->save_for_backward({xc, w, b.is_same(w) ? wc : b});
     ctx->saved_data["bias_dtype"] = bias.defined() ? bias.scalar_type() : xc.scalar_type();
     ctx->saved_data["has_bias"] = bias.defined();
     ctx->saved_data["stride"] = stride;
@@ -119,7 +127,7 @@ struct FeedbackConvFn : public torch::autograd::Function<FeedbackConvFn> {
     ctx->saved_data["probe"] = probe;
     // The bias inside the convolution: one kernel adds it (in the output's
     // layout), and the backward below returns its gradient from the same call.
-    return torch::conv2d(xc, cast_for_op(w, xc.scalar_type()), cast_for_op(bias, xc.scalar_type()), stride, padding,
+    return torch::conv2d(xc, wc, cast_for_op(bias, xc.scalar_type()), stride, padding,
                          dilation, groups);
   }
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
@@ -135,9 +143,15 @@ struct FeedbackConvFn : public torch::autograd::Function<FeedbackConvFn> {
     const std::array<int64_t, 1> bias_shape{w.size(0)};  // outlives the call: the ArrayRef below points into it
     const c10::OptionalIntArrayRef bias_sizes =
         want_bias ? c10::OptionalIntArrayRef(c10::IntArrayRef(bias_shape)) : c10::OptionalIntArrayRef();
-    auto [gx, gw, gbias] = at::convolution_backward(g, x, b.to(g.scalar_type()), bias_sizes, geo.stride, geo.padding,
-                                                    geo.dilation, false, {0, 0}, geo.groups,
-                                                    {ctx->needs_input_grad(0), ctx->needs_input_grad(1) || tie, want_bias});
+    const bool want_gw = ctx->needs_input_grad(1) || tie;
+    // Small output maps: the weight gradient as the tap GEMM (tap_weight_grad.h), the rest from oneDNN.
+    const bool taps = want_gw && tap_weight_grad_applies(x.sizes(), w.sizes(), geo, g.scalar_type(), g.device());
+    torch::Tensor gx, gw, gbias;
+    if (ctx->needs_input_grad(0) || want_bias || (want_gw && !taps))
+      std::tie(gx, gw, gbias) = at::convolution_backward(g, x, b.to(g.scalar_type()), bias_sizes, geo.stride,
+                                                         geo.padding, geo.dilation, false, {0, 0}, geo.groups,
+                                                         {ctx->needs_input_grad(0), want_gw && !taps, want_bias});
+    if (taps) gw = tap_weight_grad(x, g, b, geo);
     if (gbias.defined()) gbias = gbias.to(ctx->saved_data["bias_dtype"].toScalarType());
     AlignmentProbe* probe = probe_of(ctx);
     if (probe != nullptr && probe->active)
@@ -196,6 +210,18 @@ torch::Tensor feedback_conv2d(const torch::Tensor& x, const torch::Tensor& weigh
                                tie_grad, reinterpret_cast<int64_t>(probe), optional_bias(bias));
 }
 
+torch::Tensor backprop_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const ConvGeometry& geo,
+                              const torch::Tensor& bias) {
+  if (!torch::GradMode::is_enabled() || !weight.requires_grad() ||
+      !tap_weight_grad_applies(x.sizes(), weight.sizes(), geo, op_compute_dtype(x), x.device()))
+    return torch::conv2d(x, weight, bias, geo.stride, geo.padding, geo.dilation, geo.groups);
+  TORCH_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)),
+              "backprop_conv2d: bias must be [", weight.size(0), "], got ", bias.sizes());
+  // The error is sent down through W itself (B = W): exactly backprop.
+  return FeedbackConvFn::apply(x, weight, weight, geo.stride, geo.padding, geo.dilation, geo.groups, false,
+                               int64_t{0}, optional_bias(bias));
+}
+
 namespace {
 
 // The input gradient of a convolution whose input has few channels (a
@@ -251,6 +277,8 @@ torch::Tensor conv2d_input_grad(const torch::Tensor& g, const torch::Tensor& inp
 
 torch::Tensor conv2d_weight_grad(const torch::Tensor& u, const torch::Tensor& v,
                                  const torch::Tensor& kernel, const ConvGeometry& geo) {
+  if (tap_weight_grad_applies(u.sizes(), kernel.sizes(), geo, v.scalar_type(), v.device()))
+    return tap_weight_grad(u, v.contiguous(conv_layout(u, kernel)), kernel, geo);
   return std::get<1>(at::convolution_backward(v.contiguous(conv_layout(u, kernel)), u, kernel, std::nullopt, geo.stride,
                                               geo.padding, geo.dilation, false, {0, 0}, geo.groups,
                                               {false, true, false}));

@@ -53,6 +53,13 @@ torch::Tensor feedback_conv2d(const torch::Tensor& x, const torch::Tensor& weigh
                               const torch::Tensor& feedback, const ConvGeometry& geometry,
                               bool tie_grad, AlignmentProbe* probe = nullptr, const torch::Tensor& bias = {});
 
+// Plain convolution for backprop rules (torch::conv2d's values and
+// gradients): where the tap GEMM is the faster weight gradient
+// (tap_weight_grad.h: small output maps), the layer goes through the
+// feedback op with B = W, whose backward uses it; elsewhere torch::conv2d.
+torch::Tensor backprop_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const ConvGeometry& geometry,
+                              const torch::Tensor& bias = {});
+
 // The conv input-gradient ("adjoint of x -> conv(x, K)") applied to g, with the
 // shape of `input`: the transposed convolution with K, output padding implied.
 torch::Tensor conv2d_input_grad(const torch::Tensor& g, const torch::Tensor& input,
