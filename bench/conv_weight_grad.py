@@ -21,39 +21,51 @@ import torch.nn as nn
 
 from train_throughput import build
 
+
 def med(fn, reps=7):
-    fn(); ts=[]
+    """Median ms of `reps` calls after one warm-up call."""
+    fn()
+    ts = []
     for _ in range(reps):
-        t=time.perf_counter(); fn(); ts.append(1e3*(time.perf_counter()-t))
+        t = time.perf_counter()
+        fn()
+        ts.append(1e3 * (time.perf_counter() - t))
     return statistics.median(ts)
+
+
 def valid_range(out, inn, k_off, s, p):
-    # output positions o with 0 <= o*s - p + k_off < inn
-    lo = max(0, -(-(p - k_off) // s))  # ceil((p-k_off)/s)
+    """Output positions o in [lo, hi) with 0 <= o*s - p + k_off < inn."""
+    lo = max(0, -(-(p - k_off) // s))  # ceil((p - k_off) / s)
     hi = min(out, (inn - 1 + p - k_off) // s + 1) if inn - 1 + p - k_off >= 0 else 0
     return lo, max(lo, hi)
+
+
 def tap_wg(x, g, kshape, s, p, d):
-    N, C, H, W = x.shape; O = g.shape[1]; Ho, Wo = g.shape[2], g.shape[3]; kh, kw = kshape
-    xl = x.permute(0, 2, 3, 1)  # [N,H,W,C] view
+    """WG(x, g) as rules/tap_weight_grad.cpp computes it: [C_out, C_in, kh, kw], channels-last strides."""
+    n, c, h, w = x.shape
+    o, ho, wo = g.shape[1], g.shape[2], g.shape[3]
+    kh, kw = kshape
+    xl = x.permute(0, 2, 3, 1)  # [N, H, W, C], a view
     taps = []
     for i in range(kh):
-        h0, h1 = valid_range(Ho, H, i*d, s, p)
-        if h1 <= h0: continue
+        h0, h1 = valid_range(ho, h, i * d, s, p)
+        if h1 <= h0:
+            continue
         for j in range(kw):
-            w0, w1 = valid_range(Wo, W, j*d, s, p)
-            if w1 <= w0: continue
-            taps.append((i, j, h0, h1, w0, w1))
-    L = Ho*Wo
-    cols = x.new_zeros((N, Ho, Wo, len(taps), C))
+            w0, w1 = valid_range(wo, w, j * d, s, p)
+            if w1 > w0:
+                taps.append((i, j, h0, h1, w0, w1))
+    cols = x.new_zeros((n, ho, wo, len(taps), c))
     for t, (i, j, h0, h1, w0, w1) in enumerate(taps):
-        hs = h0*s - p + i*d; ws = w0*s - p + j*d
-        cols[:, h0:h1, w0:w1, t, :] = xl[:, hs:hs+(h1-h0-1)*s+1:s, ws:ws+(w1-w0-1)*s+1:s, :]
-    g2 = g.permute(0, 2, 3, 1).reshape(N*L, O)
-    r = g2.t() @ cols.view(N*L, len(taps)*C)  # [O, T*C]
-    if len(taps) == kh*kw:
-        return r.view(O, kh, kw, C).permute(0, 3, 1, 2)
-    out = x.new_zeros((O, kh, kw, C))
-    r = r.view(O, len(taps), C)
-    for t, (i, j, *_ ) in enumerate(taps):
+        hs, ws = h0 * s - p + i * d, w0 * s - p + j * d
+        cols[:, h0:h1, w0:w1, t, :] = xl[:, hs:hs + (h1 - h0 - 1) * s + 1:s, ws:ws + (w1 - w0 - 1) * s + 1:s, :]
+    rows = g.permute(0, 2, 3, 1).reshape(n * ho * wo, o)
+    r = rows.t() @ cols.view(n * ho * wo, len(taps) * c)  # [C_out, T*C_in]
+    if len(taps) == kh * kw:
+        return r.view(o, kh, kw, c).permute(0, 3, 1, 2)
+    out = x.new_zeros((o, kh, kw, c))
+    r = r.view(o, len(taps), c)
+    for t, (i, j, *_) in enumerate(taps):
         out[:, i, j, :] = r[:, t, :]
     return out.permute(0, 3, 1, 2)
 
