@@ -211,7 +211,6 @@ torch::Tensor make_loss(const OpFactory& make_op, const torch::Tensor& x_in, con
     k.w_scale = -c.self;  // d/dB -self <W, B>
     k.c_WB = -c.self;
     KernelTerms kt = kernel_terms(bt.g, B, w, k);
-    bt.g.reset();
     grad = std::move(kt.grad);
     value = bt.value.defined() ? bt.value.to(B.scalar_type()) + kt.value : kt.value;
   }

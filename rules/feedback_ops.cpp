@@ -215,11 +215,8 @@ torch::Tensor backprop_conv2d(const torch::Tensor& x, const torch::Tensor& weigh
   if (!torch::GradMode::is_enabled() || !weight.requires_grad() ||
       !tap_weight_grad_applies(x.sizes(), weight.sizes(), geo, op_compute_dtype(x), x.device()))
     return torch::conv2d(x, weight, bias, geo.stride, geo.padding, geo.dilation, geo.groups);
-  TORCH_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)),
-              "backprop_conv2d: bias must be [", weight.size(0), "], got ", bias.sizes());
   // The error is sent down through W itself (B = W): exactly backprop.
-  return FeedbackConvFn::apply(x, weight, weight, geo.stride, geo.padding, geo.dilation, geo.groups, false,
-                               int64_t{0}, optional_bias(bias));
+  return feedback_conv2d(x, weight, weight, geo, false, nullptr, bias);
 }
 
 namespace {
