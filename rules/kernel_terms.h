@@ -17,7 +17,9 @@
 // tensors of different layouts) the same result comes from ATen ops.
 // Inner products are summed per block of fixed size in fp32 lanes and the
 // blocks in double, in block order: the result does not depend on the thread
-// count. tests/rules/kernel_terms_test.cpp checks both paths against ATen in
+// count. The pass is compiled for the x86-64 baseline, AVX2 and AVX-512 and
+// runs the best set this CPU has (kernel_vector_isa), as ATen's kernels do.
+// tests/rules/kernel_terms_test.cpp checks both paths against ATen in
 // double precision.
 #pragma once
 #include <torch/types.h>
@@ -34,7 +36,16 @@ struct KernelTerms {
   torch::Tensor value;  // 0-dim
 };
 
+// Instruction sets of the CPU pass, in increasing order.
+enum class VectorIsa { kBaseline = 0, kAvx2 = 1, kAvx512 = 2 };
+// The best set this CPU supports (kBaseline off x86-64).
+VectorIsa kernel_vector_isa();
+
 KernelTerms kernel_terms(const torch::Tensor& g, const torch::Tensor& B, const torch::Tensor& W,
                          const KernelTermCoefficients& c);
+// The same with the CPU pass compiled for `isa` (tests compare the sets);
+// isa must not exceed kernel_vector_isa().
+KernelTerms kernel_terms(const torch::Tensor& g, const torch::Tensor& B, const torch::Tensor& W,
+                         const KernelTermCoefficients& c, VectorIsa isa);
 
 }  // namespace lrid

@@ -1,6 +1,7 @@
 // The one-pass kernel terms against the same expressions in double precision
 // (ATen), for every g dtype, both layouts, sizes with a ragged tail, absent g
-// or W, the ATen fallback, and thread-count independence.
+// or W, each instruction set the CPU has, the ATen fallback, and
+// thread-count independence.
 #include "rules/kernel_terms.h"
 
 #include <ATen/Parallel.h>
@@ -39,14 +40,21 @@ KernelTerms reference(const torch::Tensor& g, const torch::Tensor& B, const torc
 }
 
 void expect_matches_reference(const torch::Tensor& g, const torch::Tensor& B, const torch::Tensor& W,
-                              const KernelTermCoefficients& c) {
-  const KernelTerms got = kernel_terms(g, B, W, c);
+                              const KernelTermCoefficients& c, VectorIsa isa = kernel_vector_isa()) {
+  const KernelTerms got = kernel_terms(g, B, W, c, isa);
   const KernelTerms want = reference(g, B, W, c);
   EXPECT_EQ(got.grad.scalar_type(), B.scalar_type());
   EXPECT_EQ(got.grad.strides(), B.strides());
   EXPECT_EQ(got.value.dim(), 0);
   EXPECT_LE(rel_err(got.grad.to(torch::kDouble), want.grad), 1e-6);
-  EXPECT_NEAR(got.value.item<double>(), want.value.item<double>(), 1e-5 * std::abs(want.value.item<double>()));
+  // The value's error is measured against the size of its terms (fp32 lanes sum
+  // 512 products each; the net value can be far smaller than its terms).
+  const torch::Tensor Bd = B.to(torch::kDouble).abs(), Wd = W.to(torch::kDouble).abs();
+  const torch::Tensor gd = g.defined() ? g.to(torch::kDouble).abs() : torch::zeros_like(Bd);
+  const double size =
+      (std::abs(c.c_gB) * (gd * Bd).sum() + std::abs(c.c_BB) * (Bd * Bd).sum() +
+       std::abs(c.c_WW) * (Wd * Wd).sum() + std::abs(c.c_WB) * (Wd * Bd).sum()).item<double>();
+  EXPECT_NEAR(got.value.item<double>(), want.value.item<double>(), 1e-6 * size);
 }
 
 TEST(KernelTerms, MatchesDoublePrecisionForEveryGradientDtypeAndLayout) {
@@ -61,6 +69,31 @@ TEST(KernelTerms, MatchesDoublePrecisionForEveryGradientDtypeAndLayout) {
       expect_matches_reference(g, B, W, all_terms());
     }
   }
+}
+
+// Every instruction set this CPU has (baseline SSE2 always; AVX2 and AVX-512
+// where present), with and without g and W, in each g dtype.
+TEST(KernelTerms, EveryInstructionSetMatchesDoublePrecision) {
+  torch::manual_seed(11);
+  const torch::Tensor B = torch::randn({96, 21, 3, 3}), W = torch::randn({96, 21, 3, 3});  // 18,144: ragged tail
+  KernelTermCoefficients no_w = all_terms();
+  no_w.w_scale = no_w.c_WW = no_w.c_WB = 0;
+  for (int isa = 0; isa <= static_cast<int>(kernel_vector_isa()); ++isa) {
+    for (auto dtype : {torch::kFloat, torch::kBFloat16, torch::kHalf}) {
+      SCOPED_TRACE("isa " + std::to_string(isa) + " " + c10::toString(dtype));
+      const torch::Tensor g = (torch::randn({96, 21, 3, 3}) * 10).to(dtype);
+      expect_matches_reference(g, B, W, all_terms(), static_cast<VectorIsa>(isa));
+      expect_matches_reference(g, B, W, no_w, static_cast<VectorIsa>(isa));
+    }
+    expect_matches_reference(torch::Tensor(), B, W, all_terms(), static_cast<VectorIsa>(isa));
+    expect_matches_reference(torch::Tensor(), B, W, no_w, static_cast<VectorIsa>(isa));
+  }
+}
+
+TEST(KernelTerms, RefusesAnInstructionSetThisCpuLacks) {
+  if (kernel_vector_isa() == VectorIsa::kAvx512) GTEST_SKIP() << "this CPU has every set";
+  const torch::Tensor B = torch::zeros({4, 3});
+  EXPECT_THROW(kernel_terms(B, B, B, all_terms(), VectorIsa::kAvx512), c10::Error);
 }
 
 TEST(KernelTerms, DenseAndOddSizedKernels) {
