@@ -205,7 +205,7 @@ torch::Tensor make_loss(const OpFactory& make_op, const torch::Tensor& x_in, con
     KernelTermCoefficients k;
     k.g_scale = bt.g_scale;
     k.c_gB = bt.value_gB;
-    k.b_scale = 2 * c.decay;  // d/dB decay (|W|^2 + |B|^2)
+    k.b_scale = c.decay_grad_by_optimizer ? 0.0 : 2 * c.decay;  // d/dB decay (|W|^2 + |B|^2)
     k.c_BB = c.decay;
     k.c_WW = c.decay;
     k.w_scale = -c.self;  // d/dB -self <W, B>
@@ -214,6 +214,8 @@ torch::Tensor make_loss(const OpFactory& make_op, const torch::Tensor& x_in, con
     grad = std::move(kt.grad);
     value = bt.value.defined() ? bt.value.to(B.scalar_type()) + kt.value : kt.value;
   }
+  // No gradient left (decay alone, applied by B's optimizer): the value, outside the graph.
+  if (!grad.defined()) return value;
   return AlignmentLossFn::apply(B_in, std::move(grad), value);
 }
 

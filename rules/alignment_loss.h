@@ -32,6 +32,10 @@ struct RegularizerCoefficients {
   double amp = 0, null = 0, decay = 0, sparse = 0, self = 0;
   bool use_bias_forward = true;   // R_f includes the layer's bias (when it has one)
   bool use_bias_backward = true;  // P includes the bias (changes values, not gradients)
+  // decay's gradient, 2 decay B, is left to B's optimizer as coupled weight decay
+  // (rules/rule.h: feedback_decay_by_optimizer): the loss still reports decay's
+  // value, and a loss with no other gradient term (KP) is its value alone.
+  bool decay_grad_by_optimizer = false;
   bool active() const { return amp != 0 || null != 0 || decay != 0 || sparse != 0 || self != 0; }
 };
 

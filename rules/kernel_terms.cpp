@@ -53,7 +53,7 @@ template <>
   std::memcpy(&v, &w, sizeof v);
 }
 
-// One block [lo, hi): writes out and returns its four sums. HasG / HasW drop
+// One block [lo, hi): writes out (unless null: the value alone) and returns its four sums. HasG / HasW drop
 // the reads of an absent g or an unneeded W at compile time. Lane j sums the
 // elements lo + j (mod 8) in order, then the tail, then the lanes in order:
 // a fixed order, so the result does not depend on the thread count.
@@ -70,8 +70,10 @@ template <typename G, bool HasG, bool HasW>
     if (HasG) load_lanes(g + i, gv);
     load_lanes(B + i, b);
     if (HasW) load_lanes(W + i, w);
-    const Lanes o = vgs * gv + vbs * b + vws * w;
-    std::memcpy(out + i, &o, sizeof o);
+    if (out != nullptr) {
+      const Lanes o = vgs * gv + vbs * b + vws * w;
+      std::memcpy(out + i, &o, sizeof o);
+    }
     acc0 += gv * b;
     acc1 += b * b;
     acc2 += w * w;
@@ -86,7 +88,7 @@ template <typename G, bool HasG, bool HasW>
     const float gv = HasG ? to_float(g[i]) : 0.f;
     const float b = B[i];
     const float w = HasW ? W[i] : 0.f;
-    out[i] = gs * gv + bs * b + ws * w;
+    if (out != nullptr) out[i] = gs * gv + bs * b + ws * w;
     acc[0][j] += gv * b;
     acc[1][j] += b * b;
     acc[2][j] += w * w;
@@ -194,7 +196,8 @@ bool fast_path(const torch::Tensor& g, const torch::Tensor& B, const torch::Tens
 KernelTerms with_aten(const torch::Tensor& g, const torch::Tensor& B, const torch::Tensor& W,
                       const KernelTermCoefficients& c) {
   const torch::Tensor gf = g.defined() ? g.to(B.scalar_type()) : g;
-  torch::Tensor grad = torch::zeros_like(B);
+  const bool value_only = !g.defined() && c.b_scale == 0 && c.w_scale == 0;
+  torch::Tensor grad = value_only ? torch::Tensor() : torch::zeros_like(B);
   torch::Tensor value = torch::zeros({}, B.options());
   if (gf.defined()) {
     grad.add_(gf, c.g_scale);
@@ -241,14 +244,16 @@ KernelTerms kernel_terms(const torch::Tensor& g, const torch::Tensor& B, const t
               B.sizes());
   if (!fast_path(g, B, W, reads_w)) return with_aten(g, B, reads_w ? W : torch::Tensor(), c);
 
-  torch::Tensor grad = torch::empty_like(B);  // B's strides (dense: preserve_format keeps them)
-  TORCH_CHECK(grad.strides() == B.strides(), "kernel_terms: gradient strides differ from B's");
+  // No gradient term at all (KP's decay, applied by B's optimizer): the value alone, no kernel written.
+  const bool value_only = !g.defined() && c.b_scale == 0 && c.w_scale == 0;
+  torch::Tensor grad = value_only ? torch::Tensor() : torch::empty_like(B);  // B's strides (dense)
+  TORCH_CHECK(value_only || grad.strides() == B.strides(), "kernel_terms: gradient strides differ from B's");
   const int64_t n = B.numel();
   const float gs = static_cast<float>(c.g_scale), bs = static_cast<float>(c.b_scale),
               ws = static_cast<float>(c.w_scale);
   const float* Bp = B.data_ptr<float>();
   const float* Wp = reads_w ? W.data_ptr<float>() : nullptr;
-  float* out = grad.data_ptr<float>();
+  float* out = value_only ? nullptr : grad.data_ptr<float>();
   const bool has_g = g.defined();
   BlockFn fn = nullptr;
   if (!has_g || g.scalar_type() == torch::kFloat) fn = select_block<float>(has_g, reads_w, isa);

@@ -32,7 +32,8 @@ struct KernelTermCoefficients {
 };
 
 struct KernelTerms {
-  torch::Tensor grad;   // fresh tensor, never aliases g, B or W
+  torch::Tensor grad;   // fresh tensor, never aliases g, B or W; undefined when no term has a
+                        // gradient (g undefined, b_scale = w_scale = 0): the value alone
   torch::Tensor value;  // 0-dim
 };
 

@@ -52,7 +52,7 @@ OptionsBinding<RuleOptions> alignment_options(const RuleTraits& traits, const Co
       .describe("P includes the layer's bias");
   b.add("feedback_optimizer", RuleField<std::string>([](RuleOptions& o) -> std::string& { return o.feedback.optimizer; }))
       .one_of({"same", "sgd", "adam"})
-      .describe("optimizer of B; same: W's type and settings, no weight decay");
+      .describe("optimizer of B; same: W's type and settings, without W's weight decay");
   b.add("feedback_lr", RuleField<double>([](RuleOptions& o) -> double& { return o.feedback.lr; }))
       .at_least(0)
       .describe("learning rate of B; 0: W's");
@@ -112,6 +112,16 @@ int rule_order(const std::string& label) {
 
 std::string canonical_rule(const std::string& label) {
   return rule_registry().known(label) ? rule_registry().canonical(label, "rule") : label;
+}
+
+bool feedback_decay_by_optimizer(const RuleOptions& rule) {
+  const RegularizerCoefficients& c = rule.layer.regularizer;
+  return rule.layer.trainable_feedback && c.decay != 0 && c.amp == 0 && c.null == 0 && c.sparse == 0 &&
+         c.self == 0;
+}
+
+double feedback_weight_decay(const RuleOptions& rule) {
+  return feedback_decay_by_optimizer(rule) ? rule.feedback.alignment_rate * 2 * rule.layer.regularizer.decay : 0.0;
 }
 
 }  // namespace lrid

@@ -51,6 +51,17 @@ struct RuleSpec {
   OptionsBinding<RuleOptions> options;  // `rule.parameters` and their defaults
 };
 
+// Whether B's layer-local loss is decay alone (KP's), so that its gradient,
+// alignment_rate * 2 decay * B, can be applied by B's optimizer as coupled weight
+// decay instead: the same update (SGD and Adam add wd * B to the gradient before
+// their step, after any loss-scale unscaling), without a parameter-sized gradient
+// written by the loss and then added to the tied gradient (two passes over
+// ResNet-18's 11M kernel weights per step). The trainer does both halves: the
+// layers' decay_grad_by_optimizer and B's optimizer's weight_decay.
+bool feedback_decay_by_optimizer(const RuleOptions& rule);
+// That weight decay: alignment_rate * 2 decay when feedback_decay_by_optimizer, else 0.
+double feedback_weight_decay(const RuleOptions& rule);
+
 const Registry<RuleSpec>& rule_registry();
 // Traits of a rule name (aliases resolved); ConfigError for an unknown name.
 const RuleTraits& rule_traits(const std::string& rule);

@@ -132,6 +132,8 @@ void TrainingSession::set_up_model() {
   m.num_classes = data_.num_classes;
   m.seed = static_cast<uint64_t>(o_.run.model_seed);
   m.rule = o_.rule.layer;
+  // KP's decay gradient by B's optimizer (feedback_optimizer_options adds the weight decay).
+  m.rule.regularizer.decay_grad_by_optimizer = feedback_decay_by_optimizer(o_.rule);
   m.projection_dim = task_->projection_dim();
   model_ = build_model(m);
   model_->to(device_);
@@ -144,7 +146,8 @@ void TrainingSession::set_up_optimizers() {
   schedule_ = make_schedule(o_.schedule, base_lr, spe_);
   const ParamGroups groups = model_param_groups(*model_);
   optimizer_ = make_optimizer(o_.optimizer, ParamGroups{groups.decayed, groups.not_decayed, {}}, base_lr);
-  // Trainable feedback kernels B get an optimizer of their own, never weight-decayed (§4.2).
+  // Trainable feedback kernels B get an optimizer of their own, not weight-decayed (§4.2)
+  // except by the decay term of B's own loss where that is all of it (KP).
   const FeedbackTraining& fb = o_.rule.feedback;
   feedback_lr_scale_ = fb.lr > 0 ? fb.lr / base_lr : 1.0;
   if (!groups.feedback.empty())

@@ -25,7 +25,9 @@ OptimizerOptions feedback_optimizer_options(const TrainingOptions& o) {
                            ? o.optimizer
                            : optimizer_options(type, parse_params(optimizer_registry().schema(type), YAML::Node(),
                                                                   ConfigSource{}, "rule.parameters.feedback_optimizer"));
-  b.weight_decay = 0.0;
+  // No weight decay of B's own (§4.2); KP's decay term, when B's loss is decay alone, is
+  // applied here instead of through the loss (rules/rule.h: feedback_decay_by_optimizer).
+  b.weight_decay = feedback_weight_decay(o.rule);
   return b;
 }
 

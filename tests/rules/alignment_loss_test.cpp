@@ -132,6 +132,30 @@ TEST(AlignmentLoss, DenseMatchesAutogradOfTheExpressionsForEveryPrimitive) {
   }
 }
 
+// decay_grad_by_optimizer: the value is unchanged and the gradient lacks exactly
+// 2 decay B (B's optimizer applies it); with decay alone (KP) the loss is a
+// value outside the graph.
+TEST(AlignmentLoss, DecayGradientLeftToTheOptimizer) {
+  torch::manual_seed(14);
+  const ConvGeometry geo{{1, 1}, {1, 1}, {1, 1}, 1};
+  torch::Tensor x = torch::randn({3, 4, 6, 6}, kDouble), w = torch::randn({5, 4, 3, 3}, kDouble);
+  torch::Tensor b = torch::randn(w.sizes(), kDouble), bias = torch::randn({5}, kDouble);
+  RegularizerCoefficients with = ia(0.3, 0.2, 0.7), left = with;
+  left.decay_grad_by_optimizer = true;
+  auto [v, g] = value_grad(x, w, bias, b, &geo, with, false);
+  auto [v_left, g_left] = value_grad(x, w, bias, b, &geo, left, false);
+  EXPECT_NEAR(v_left, v, 1e-12 * std::abs(v));
+  EXPECT_LE(rel_err(g_left, g - 2 * 0.7 * b), 1e-12);
+
+  RegularizerCoefficients kp;
+  kp.decay = 0.7;
+  kp.decay_grad_by_optimizer = true;
+  torch::Tensor bb = b.clone().requires_grad_(true);
+  const torch::Tensor r = alignment_loss_conv(x, w, bias, bb, geo, kp);
+  EXPECT_FALSE(r.requires_grad());
+  EXPECT_NEAR(r.item<double>(), 0.7 * (w.square().sum() + b.square().sum()).item<double>(), 1e-12 * r.item<double>());
+}
+
 struct LossConvCase {
   const char* name;
   int64_t h, w, stride, padding, dilation, groups, kernel;

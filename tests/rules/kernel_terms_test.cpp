@@ -123,6 +123,21 @@ TEST(KernelTerms, WithoutGradientOrWithoutW) {
   EXPECT_NEAR(got.value.item<double>(), want.value.item<double>(), 1e-5 * std::abs(want.value.item<double>()));
 }
 
+// KP's loss with its decay applied by B's optimizer: no gradient term, so no
+// kernel is written; the value is still whole (fast path and ATen path).
+TEST(KernelTerms, ValueAloneWhenNoTermHasAGradient) {
+  torch::manual_seed(9);
+  KernelTermCoefficients decay_value;
+  decay_value.c_BB = decay_value.c_WW = 1e-3;
+  for (auto dtype : {torch::kFloat, torch::kDouble}) {  // double takes the ATen path
+    const torch::Tensor B = torch::randn({40, 30, 3, 3}, dtype), W = torch::randn({40, 30, 3, 3}, dtype);
+    const KernelTerms got = kernel_terms(torch::Tensor(), B, W, decay_value);
+    EXPECT_FALSE(got.grad.defined());
+    const double want = (1e-3 * (B.to(torch::kDouble).square().sum() + W.to(torch::kDouble).square().sum())).item<double>();
+    EXPECT_NEAR(got.value.item<double>(), want, 1e-6 * want);
+  }
+}
+
 TEST(KernelTerms, MixedLayoutsAndDoubleTakeTheAtenPathWithTheSameResult) {
   torch::manual_seed(6);
   const torch::Tensor B = torch::randn({16, 8, 3, 3}).contiguous(torch::MemoryFormat::ChannelsLast);

@@ -233,6 +233,65 @@ TEST(KolenPollack, WMinusBContractsByOneMinusEtaLambda) {
   }
 }
 
+// KP's decay gradient applied by B's optimizer as weight decay (what the trainer
+// does, rules/rule.h) gives the update of the loss's own gradient: W and B equal
+// after three SGD-momentum steps, in double; and the loss reports the same value.
+TEST(KolenPollack, DecayByBsOptimizerEqualsDecayThroughTheLoss) {
+  const RuleOptions kp = rule_options("kp", rule_params("kp", "{alpha: 0.05, alignment_rate: 0.5}"));
+  ASSERT_TRUE(feedback_decay_by_optimizer(kp));
+  EXPECT_DOUBLE_EQ(feedback_weight_decay(kp), 0.5 * 2 * 0.05);
+  EXPECT_FALSE(feedback_decay_by_optimizer(rule_options("ia", rule_params("ia"))));  // amp and null too
+  EXPECT_FALSE(feedback_decay_by_optimizer(rule_options("sa", rule_params("sa"))));  // self too
+  EXPECT_EQ(feedback_weight_decay(rule_options("sa", rule_params("sa"))), 0.0);
+
+  auto sgd = [](double wd) {
+    YAML::Node n = YAML::Load("{momentum: 0.9}");
+    n["weight_decay"] = wd;
+    return optimizer_options("sgd", parse_params(optimizer_registry().schema("sgd"), n, ConfigSource{"t", {}}, "o"));
+  };
+  std::vector<std::vector<torch::Tensor>> finals;
+  std::vector<double> values;
+  for (bool by_optimizer : {false, true}) {
+    ModelOptions o = model_checks::options("knetlrn", 1, 16, 3);
+    o.rule = kp.layer;
+    o.rule.regularizer.decay_grad_by_optimizer = by_optimizer;
+    Model m = build_model(o);
+    m->to(torch::kFloat64);
+    ParamGroups g = model_param_groups(*m);
+    auto wopt = make_optimizer(sgd(1e-3), ParamGroups{g.decayed, g.not_decayed, {}}, 0.05);
+    auto bopt = make_optimizer(sgd(by_optimizer ? feedback_weight_decay(kp) : 0.0), ParamGroups{g.feedback, {}, {}}, 0.05);
+    torch::manual_seed(4);
+    for (int step = 0; step < 3; ++step) {
+      torch::Tensor x = torch::randn({8, 1, 16, 16}, torch::kFloat64);
+      torch::Tensor y = torch::randint(0, 4, {8});
+      wopt->zero_grad();
+      bopt->zero_grad();
+      torch::Tensor task = torch::nn::functional::cross_entropy(m->forward(x), y);
+      torch::Tensor align = m->take_alignment_loss();
+      ASSERT_TRUE(align.defined());
+      EXPECT_EQ(align.requires_grad(), !by_optimizer);  // decay alone: the value, no gradient
+      if (step == 0) values.push_back(align.item<double>());
+      (task + kp.feedback.alignment_rate * align).backward();
+      wopt->step();
+      bopt->step();
+    }
+    std::vector<torch::Tensor> p;
+    for (const auto& l : m->layers()) {
+      p.push_back(l.layer->weight().detach().clone());
+      p.push_back(l.layer->feedback().detach().clone());
+    }
+    finals.push_back(p);
+  }
+  EXPECT_NEAR(values[0], values[1], 1e-12 * std::abs(values[0]));
+  for (std::size_t i = 0; i < finals[0].size(); ++i)
+    EXPECT_TRUE(torch::allclose(finals[0][i], finals[1][i], 1e-10, 1e-13)) << i;
+  // The test would notice a missing decay: B moved by it (decay x lr x steps ~ 1e-2 relative).
+  ModelOptions o = model_checks::options("knetlrn", 1, 16, 3);
+  o.rule = kp.layer;
+  Model fresh = build_model(o);
+  EXPECT_FALSE(torch::allclose(fresh->layers()[0].layer->feedback().to(torch::kFloat64), finals[0][1], 1e-6, 1e-8));
+}
+
 TEST(AlignmentMetrics, AnglesAreRecordedAndIaAlignsBetterThanFa) {
   test::TempDir t("angles");
   std::map<std::string, double> top_angle;
