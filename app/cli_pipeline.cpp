@@ -16,6 +16,7 @@
 #include "app/cli.h"
 #include "app/demo.h"
 #include "app/sweep_runner.h"
+#include "classifiers/run_vote.h"
 #include "classifiers/prefix_classifiers.h"
 #include "classifiers/protocol.h"
 #include "classifiers/registry.h"
@@ -105,6 +106,12 @@ int run_classify(const ClassifyCommand& c) {
                            "splits); results in {}\n",
                            o.classifier, c.dataset, data.rows(), r.observables.size(), r.class_names.size(),
                            r.accuracy_mean, r.accuracy_sem, r.splits.size(), dir.string());
+  if (has_run_ids(data)) {
+    const RunVoteResult v = run_vote(r, data);
+    std::cout << fmt::format("  runs named by a vote of their layers (run_vote.h): accuracy {:.4f} ± {:.4f}, {} test "
+                             "runs per split\n",
+                             v.accuracy_mean, v.accuracy_sem, v.runs.empty() ? 0 : v.runs.front());
+  }
   if (!c.save_model.empty()) {
     const SavedClassifier saved = fit_final_classifier(data, r);
     save_classifier(c.save_model, saved);

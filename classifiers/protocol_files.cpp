@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "classifiers/protocol.h"
+#include "classifiers/run_vote.h"
 #include "core/csv.h"
 #include "core/files.h"
 #include "core/json.h"
@@ -88,6 +89,13 @@ Json results_json(const ProtocolResult& r, const TrajectoryDataset& data) {
   j["feature_importance"] = json_tensor(r.feature_importance());
   j["wall_time_s"] = json_real_or_null(r.wall_time_s);
   j["dataset_rows"] = data.rows();
+  if (has_run_ids(data)) {  // the rule of each test run from its layers' votes (run_vote.h)
+    const RunVoteResult v = run_vote(r, data);
+    j["run_vote"] = {{"accuracy_mean", json_real_or_null(v.accuracy_mean)},
+                     {"accuracy_sem", json_real_or_null(v.accuracy_sem)},
+                     {"accuracy", json_reals(v.accuracy)},
+                     {"runs", v.runs}};
+  }
   j["splits"] = Json::array();
   for (std::size_t s = 0; s < r.splits.size(); ++s) j["splits"].push_back(split_json(r.splits[s], s));
   return j;

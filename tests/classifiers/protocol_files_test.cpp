@@ -93,7 +93,7 @@ TEST(ProtocolFiles, ResultsJsonKeysInOrderWithNullForNonFinite) {
                       "classifier", "observables", "observable_selection", "grid", "group_by", "splits_requested", "folds", "seed",
                       "stat_noise_var", "time_points", "classes", "feature_names", "grid_configs",
                       "dropped_nonfinite_rows", "accuracy_mean", "accuracy_sem", "mean_accuracy", "mean_confusion",
-                      "balanced_accuracy", "d_prime", "feature_importance", "wall_time_s", "dataset_rows", "splits"}));
+                      "balanced_accuracy", "d_prime", "feature_importance", "wall_time_s", "dataset_rows", "run_vote", "splits"}));
   EXPECT_TRUE(j["accuracy_sem"].is_null());
   EXPECT_EQ(j["grid_configs"][1], Json::parse(R"({"pca": "none", "C": "50"})"));
   EXPECT_EQ(j["dropped_nonfinite_rows"], Json::object());
