@@ -55,6 +55,8 @@ void declare_common(OptionsBinding<CommonOptions>& b) {
   b.add("condition", &CommonOptions::condition).describe("rows of this recorded measurement condition ('': every row)");
   b.add_converted<std::vector<std::string>, std::vector<std::string>>("rules", &CommonOptions::rules, {}, canonical_rules)
       .describe("only rows of these rules (e.g. the paper's four: [adam,sgdm,ia,fa]); []: all");
+  b.add("where", &CommonOptions::where)
+      .describe("only rows whose meta column KEY equals VALUE, e.g. [architecture=knet, batch_size=64]; []: all");
   b.add("measures", &CommonOptions::measures)
       .describe("observable sets: all (24), weight (13), act (8), grad (3), or comma-separated names");
 }

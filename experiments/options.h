@@ -24,6 +24,7 @@ struct CommonOptions {
   bool drop_nonfinite = false;     // drop rows with non-finite selected values (counted)
   std::string condition = "full";  // rows of this recorded measurement condition ('': every row)
   std::vector<std::string> rules;  // only rows of these rules, canonical names (feedback -> fa); empty: all
+  std::vector<std::string> where;  // only rows whose meta column KEY equals VALUE, each KEY=VALUE; empty: all
   std::vector<std::string> measures = {"all", "weight", "act", "grad"};  // observable sets, in order
 };
 

@@ -124,15 +124,15 @@ std::vector<PlannedExperiment> plan(const std::vector<std::string>& names, const
 class RowSelections {
  public:
   RowSelections(const TrajectoryDataset& all, std::string path) : all_(all), path_(std::move(path)) {}
-  // Every condition of the rules kept.
+  // Every condition of the rules kept, of the rows `where` keeps.
   const TrajectoryDataset& pool(const CommonOptions& o) {
-    const std::string key = fmt::format("{}", fmt::join(o.rules, ","));
-    if (!by_rules_.count(key)) by_rules_.emplace(key, select_rules(all_, o.rules, path_));
+    const std::string key = fmt::format("{}|{}", fmt::join(o.rules, ","), fmt::join(o.where, ","));
+    if (!by_rules_.count(key)) by_rules_.emplace(key, select_where(select_rules(all_, o.rules, path_), o.where, path_));
     return by_rules_.at(key);
   }
   // The condition's rows of those.
   const TrajectoryDataset& rows(const CommonOptions& o) {
-    const std::string key = fmt::format("{}|{}", fmt::join(o.rules, ","), o.condition);
+    const std::string key = fmt::format("{}|{}|{}", fmt::join(o.rules, ","), fmt::join(o.where, ","), o.condition);
     if (!by_condition_.count(key)) by_condition_.emplace(key, select_condition(pool(o), o.condition, path_));
     return by_condition_.at(key);
   }

@@ -72,6 +72,19 @@ TrajectoryDataset select_rules(const TrajectoryDataset& data, const std::vector<
   return data.subset(rows);
 }
 
+TrajectoryDataset select_where(const TrajectoryDataset& data, const std::vector<std::string>& where,
+                               const std::string& path) {
+  TrajectoryDataset d = data;
+  for (const auto& w : where) {
+    const auto eq = w.find('=');
+    if (eq == std::string::npos || eq == 0) throw ConfigError(fmt::format("where: '{}': expected KEY=VALUE", w));
+    const std::vector<int64_t> rows = rows_where(d, w.substr(0, eq), w.substr(eq + 1));
+    if (rows.empty()) throw DataError(fmt::format("{}: where: no row has {}", path, w));
+    d = d.subset(rows);
+  }
+  return d;
+}
+
 TrajectoryDataset select_condition(const TrajectoryDataset& data, const std::string& condition,
                                    const std::string& path) {
   if (condition.empty() || !data.meta.count("condition")) return data;

@@ -21,6 +21,11 @@ std::vector<std::string> distinct_values(const TrajectoryDataset& data, const st
 // rule when a rule has no row.
 TrajectoryDataset select_rules(const TrajectoryDataset& data, const std::vector<std::string>& rules,
                                const std::string& path);
+// The rows matching every KEY=VALUE of `where` (meta column KEY equals VALUE as
+// text; every row when empty); ConfigError for an entry that is not KEY=VALUE,
+// DataError naming `path` when no row matches or the column is missing.
+TrajectoryDataset select_where(const TrajectoryDataset& data, const std::vector<std::string>& where,
+                               const std::string& path);
 // The rows of measurement condition `condition` (every row when it is '' or the
 // dataset has no condition column); DataError naming `path` when none matches.
 TrajectoryDataset select_condition(const TrajectoryDataset& data, const std::string& condition,

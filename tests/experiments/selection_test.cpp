@@ -59,5 +59,18 @@ TEST(Selection, RulesAndConditionRows) {
   EXPECT_EQ(select_condition(no_column, "full", "d.h5").rows(), 8);
 }
 
+TEST(Selection, WhereKeepsRowsMatchingEveryKeyValue) {
+  const TrajectoryDataset d = selection_data();
+  EXPECT_EQ(select_where(d, {}, "d.h5").rows(), 8);
+  const TrajectoryDataset knet = select_where(d, {"architecture=knet"}, "d.h5");
+  EXPECT_EQ(knet.rows(), static_cast<int64_t>(rows_where(d, "architecture", "knet").size()));
+  const TrajectoryDataset both = select_where(d, {"condition=full", "batch_size=1024"}, "d.h5");
+  ASSERT_EQ(both.rows(), 1);  // row 2: the only full row of batch 1024
+  EXPECT_EQ(both.y[0], d.y[2]);
+  test::expect_error<ConfigError>([&] { select_where(d, {"architecture"}, "d.h5"); }, "expected KEY=VALUE");
+  test::expect_error<DataError>([&] { select_where(d, {"architecture=vgg"}, "d.h5"); },
+                                "d.h5: where: no row has architecture=vgg");
+}
+
 }  // namespace
 }  // namespace lrid
