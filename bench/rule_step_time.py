@@ -3,9 +3,9 @@
 
 `lrid train` on the same synthetic 28x28x1 data, batch 128, same thread count,
 per model and precision; each rule is run `--repeats` times, interleaved, and
-its ratio to backprop is the median over repeats of the ratio to the backprop
-run of the same repeat (paired: this host's speed drifts by +-15% between
-minutes). The arithmetic minimum of a rule, relative to
+its ratio to backprop is the median over repeats of its ratio to the two
+backprop runs on either side of it in time (paired: this host's speed drifts
+by +-15% between minutes). The arithmetic minimum of a rule, relative to
 backprop (sgdm), counts multiply-accumulates of the convolutions and matmuls
 of every recordable layer, per image (learning-rules.md §5-6):
 
@@ -190,23 +190,41 @@ def main():
         macs = layer_macs(arch)
         steps = args.steps or (60 if arch.startswith("knet") else 36)
         for precision in args.precisions.split(","):
-            times = {r: [] for r in rules}  # ms per step, one per repeat
+            base_rule = "sgdm" if "sgdm" in rules else rules[0]
             picked = None
+
+            def step_ms(r):
+                nonlocal picked
+                extra = [f"rule.type={r}", f"run.parameters.precision={precision}",
+                         f"run.parameters.memory_format={args.memory_format}"]
+                if r == "ia":  # B by Adam as in configs/rules/ia.yaml (stable at any W step size)
+                    extra += ["rule.parameters.feedback_optimizer=adam", "rule.parameters.feedback_lr=1e-3"]
+                ips, picked = lrid_run(args.binary, arch, steps, args.batch, args.threads, extra)
+                return 1000.0 * args.batch / ips
+
+            # Each rule's run sits between two backprop runs (base, r1, base, r2, ..., base), and
+            # its ratio is taken against their geometric mean: this host's speed drifts by up to
+            # +-15% between minutes, and a rule run far in time from its backprop run moved its
+            # ratio by more than the 10% the target allows. Median of the paired ratios over repeats.
+            times = {r: [] for r in rules}  # ms per step
+            ratios = {r: [] for r in rules}
             for _ in range(args.repeats):
+                before = step_ms(base_rule)
+                times[base_rule].append(before)
+                ratios[base_rule].append(1.0)
                 for r in rules:
-                    extra = [f"rule.type={r}", f"run.parameters.precision={precision}",
-                             f"run.parameters.memory_format={args.memory_format}"]
-                    if r == "ia":  # B by Adam as in configs/rules/ia.yaml (stable at any W step size)
-                        extra += ["rule.parameters.feedback_optimizer=adam", "rule.parameters.feedback_lr=1e-3"]
-                    ips, picked = lrid_run(args.binary, arch, steps, args.batch, args.threads, extra)
-                    times[r].append(1000.0 * args.batch / ips)
+                    if r == base_rule:
+                        continue
+                    t = step_ms(r)
+                    after = step_ms(base_rule)
+                    times[r].append(t)
+                    times[base_rule].append(after)
+                    ratios[r].append(t / (before * after) ** 0.5)
+                    before = after
             kernels = layer_kernel_ms(arch, args.batch, picked[0], picked[1], args.threads)
             ms = {r: min(times[r]) for r in rules}
             print(f"{arch}, {picked[0]}, {picked[1]}:")
-            base_rule = "sgdm" if "sgdm" in rules else rules[0]
-            # Paired ratios: each repeat's rule against the backprop run next to it in time, so
-            # that the host's slow drifts cancel; the median over repeats is reported.
-            paired = {r: statistics.median(t / b for t, b in zip(times[r], times[base_rule])) for r in rules}
+            paired = {r: statistics.median(ratios[r]) for r in rules}
             for r in rules:
                 # B's update relative to the measured backprop step, added to both floors.
                 extra_b = b_update_ms(arch, r, args.threads) / ms[base_rule]
