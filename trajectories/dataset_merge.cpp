@@ -19,6 +19,12 @@ const char* kind_name(MetaColumn::Kind k) {
   return k == MetaColumn::Kind::kString ? "string" : k == MetaColumn::Kind::kInt ? "int64" : "float64";
 }
 
+// A time axis as fractions of its last point (itself when that is not positive).
+torch::Tensor fractions(const torch::Tensor& epochs) {
+  const double last = epochs.numel() > 0 ? epochs[-1].item<double>() : 0.0;
+  return last > 0 ? epochs / last : epochs;
+}
+
 // Everything but the rows must agree with the first part.
 void check_compatible(const TrajectoryDataset& first, const TrajectoryDataset& p, const std::string& first_name,
                       const std::string& name) {
@@ -28,8 +34,15 @@ void check_compatible(const TrajectoryDataset& first, const TrajectoryDataset& p
   if (p.time_points() != first.time_points())
     throw DataError(fmt::format("{}: {} time points, {} has {}", name, p.time_points(), first_name,
                                 first.time_points()));
-  if (!torch::allclose(p.time_epochs, first.time_epochs, 1e-9, 1e-12))
-    throw DataError(fmt::format("{}: time_epochs differ from {}'s", name, first_name));
+  // Record points at the same fractions of training (to 0.1% of the run: record
+  // steps are rounded to whole steps) agree, as `lrid dataset build` collates runs
+  // of different lengths (the long sweep's batch 64 and 128 runs): the merged
+  // axis is the first part's.
+  if (!torch::allclose(p.time_epochs, first.time_epochs, 1e-9, 1e-12) &&
+      !torch::allclose(fractions(p.time_epochs), fractions(first.time_epochs), 0.0, 1e-3))
+    throw DataError(fmt::format("{}: time_epochs differ from {}'s, and not only in scale (its record points are not "
+                                "at the same fractions of training)",
+                                name, first_name));
   if (p.x_cat.size(2) != first.x_cat.size(2))
     throw DataError(fmt::format("{}: X_cat has {} categories, {} has {}", name, p.x_cat.size(2), first_name,
                                 first.x_cat.size(2)));

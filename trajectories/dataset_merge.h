@@ -12,7 +12,9 @@
 namespace lrid {
 
 // `parts[i]` was read from `names[i]` (named in errors). Throws DataError when
-// the parts disagree on obs_keys, T, time_epochs or the metadata columns and
+// the parts disagree on obs_keys, T, time_epochs (other than in scale: record
+// points at the same fractions of training, as runs of different lengths are
+// collated; the first part's axis is kept) or the metadata columns and
 // their kinds, or when a run_id occurs in two parts. Attributes: those every
 // part agrees on are kept; runs and run_wall_time_s_sum are summed;
 // run_lrid_commits, run_devices and sources are joined; merged_from lists the
