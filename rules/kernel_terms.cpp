@@ -53,10 +53,11 @@ template <>
   std::memcpy(&v, &w, sizeof v);
 }
 
-// One block [lo, hi): writes out (unless null: the value alone) and returns its four sums. HasG / HasW drop
-// the reads of an absent g or an unneeded W at compile time. Lane j sums the
-// elements lo + j (mod 8) in order, then the tail, then the lanes in order:
-// a fixed order, so the result does not depend on the thread count.
+// One block [lo, hi): writes out (unless out is null: the value alone) and
+// returns its four sums. HasG / HasW drop the reads of an absent g or an
+// unneeded W at compile time. Lane j sums the elements lo + j (mod 8) in
+// order, then the tail, then the lanes in order: a fixed order, so the result
+// does not depend on the thread count.
 // Always inlined, so that it is compiled once per instruction set below.
 template <typename G, bool HasG, bool HasW>
 [[gnu::always_inline]] inline Sums block(const G* __restrict g, const float* __restrict B,

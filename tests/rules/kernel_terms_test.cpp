@@ -133,7 +133,8 @@ TEST(KernelTerms, ValueAloneWhenNoTermHasAGradient) {
     const torch::Tensor B = torch::randn({40, 30, 3, 3}, dtype), W = torch::randn({40, 30, 3, 3}, dtype);
     const KernelTerms got = kernel_terms(torch::Tensor(), B, W, decay_value);
     EXPECT_FALSE(got.grad.defined());
-    const double want = (1e-3 * (B.to(torch::kDouble).square().sum() + W.to(torch::kDouble).square().sum())).item<double>();
+    const torch::Tensor Bd = B.to(torch::kDouble), Wd = W.to(torch::kDouble);
+    const double want = (1e-3 * (Bd.square().sum() + Wd.square().sum())).item<double>();
     EXPECT_NEAR(got.value.item<double>(), want, 1e-6 * want);
   }
 }

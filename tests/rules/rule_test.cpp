@@ -259,7 +259,8 @@ TEST(KolenPollack, DecayByBsOptimizerEqualsDecayThroughTheLoss) {
     m->to(torch::kFloat64);
     ParamGroups g = model_param_groups(*m);
     auto wopt = make_optimizer(sgd(1e-3), ParamGroups{g.decayed, g.not_decayed, {}}, 0.05);
-    auto bopt = make_optimizer(sgd(by_optimizer ? feedback_weight_decay(kp) : 0.0), ParamGroups{g.feedback, {}, {}}, 0.05);
+    const double b_decay = by_optimizer ? feedback_weight_decay(kp) : 0.0;
+    auto bopt = make_optimizer(sgd(b_decay), ParamGroups{g.feedback, {}, {}}, 0.05);
     torch::manual_seed(4);
     for (int step = 0; step < 3; ++step) {
       torch::Tensor x = torch::randn({8, 1, 16, 16}, torch::kFloat64);
