@@ -55,14 +55,7 @@ std::pair<std::string, std::string> key_value(const std::string& s, const std::s
 TrajectoryDataset selected_rows(const ClassifyCommand& c, const TrajectoryDataset& all) {
   std::vector<std::string> rules;
   for (const auto& r : c.rules) rules.push_back(canonical_rule(r));
-  TrajectoryDataset d = select_rules(all, rules, c.dataset);
-  for (const auto& w : c.where) {
-    const auto [key, value] = key_value(w, "--where");
-    const std::vector<int64_t> rows = rows_where(d, key, value);
-    if (rows.empty()) throw DataError(fmt::format("{}: no row has {}", c.dataset, w));
-    d = d.subset(rows);
-  }
-  return d;
+  return select_where(select_rules(all, rules, c.dataset), c.where, c.dataset);
 }
 
 // --prefixes: the protocol on every prefix, one line each, and (with --save-model) the prefix classifiers.

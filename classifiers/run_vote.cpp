@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "classifiers/metrics.h"
 #include "core/errors.h"
 #include "trajectories/trajectory_dataset.h"
 
@@ -40,14 +41,8 @@ RunVoteResult run_vote(const ProtocolResult& result, const std::vector<std::stri
     out.runs.push_back(static_cast<int64_t>(runs.size()));
     out.accuracy.push_back(runs.empty() ? std::nan("") : score / static_cast<double>(runs.size()));
   }
-  const double n = static_cast<double>(out.accuracy.size());
-  if (n == 0) return out;
-  for (double a : out.accuracy) out.accuracy_mean += a / n;
-  if (n > 1) {
-    double ss = 0;
-    for (double a : out.accuracy) ss += (a - out.accuracy_mean) * (a - out.accuracy_mean);
-    out.accuracy_sem = std::sqrt(ss / (n - 1) / n);
-  }
+  out.accuracy_mean = mean(out.accuracy);  // as the protocol's accuracy (metrics.h)
+  out.accuracy_sem = sem(out.accuracy);
   return out;
 }
 

@@ -20,7 +20,7 @@ namespace lrid {
 struct RunVoteResult {
   std::vector<double> accuracy;      // per split
   std::vector<int64_t> runs;         // test runs per split
-  double accuracy_mean = 0, accuracy_sem = 0;  // over splits
+  double accuracy_mean = 0, accuracy_sem = 0;  // over splits (metrics.h: sem NaN for one split)
 };
 
 // run_of_row: the run id of every dataset row (the dataset's run_id column);

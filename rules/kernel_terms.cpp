@@ -108,48 +108,36 @@ template <typename G, bool HasG, bool HasW>
 // pass (kernel_vector_isa). Results differ between sets only in rounding
 // (AVX2 and AVX-512 contract multiply-adds into FMAs); on one machine the
 // set, and so every bit, is fixed.
-template <typename G, bool HasG, bool HasW>
-Sums block_baseline(const G* g, const float* B, const float* W, float* out, int64_t lo, int64_t hi, float gs,
-                    float bs, float ws) {
-  return block<G, HasG, HasW>(g, B, W, out, lo, hi, gs, bs, ws);
-}
-#if defined(__x86_64__) && defined(__GNUC__)
-template <typename G, bool HasG, bool HasW>
-__attribute__((target("avx2,fma,f16c"))) Sums block_avx2(const G* g, const float* B, const float* W, float* out,
-                                                         int64_t lo, int64_t hi, float gs, float bs, float ws) {
-  return block<G, HasG, HasW>(g, B, W, out, lo, hi, gs, bs, ws);
-}
-template <typename G, bool HasG, bool HasW>
-__attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c"))) Sums block_avx512(
-    const G* g, const float* B, const float* W, float* out, int64_t lo, int64_t hi, float gs, float bs, float ws) {
-  return block<G, HasG, HasW>(g, B, W, out, lo, hi, gs, bs, ws);
-}
-#endif
-
+// Each takes g untyped, so that all of them are one pointer type (BlockFn).
 using BlockFn = Sums (*)(const void* g, const float* B, const float* W, float* out, int64_t lo, int64_t hi,
                          float gs, float bs, float ws);
 
 template <typename G, bool HasG, bool HasW>
-BlockFn block_for(VectorIsa isa) {
-  switch (isa) {
+Sums block_baseline(const void* g, const float* B, const float* W, float* out, int64_t lo, int64_t hi, float gs,
+                    float bs, float ws) {
+  return block<G, HasG, HasW>(static_cast<const G*>(g), B, W, out, lo, hi, gs, bs, ws);
+}
 #if defined(__x86_64__) && defined(__GNUC__)
-    case VectorIsa::kAvx512:
-      return [](const void* g, const float* B, const float* W, float* out, int64_t lo, int64_t hi, float gs,
-                float bs, float ws) {
-        return block_avx512<G, HasG, HasW>(static_cast<const G*>(g), B, W, out, lo, hi, gs, bs, ws);
-      };
-    case VectorIsa::kAvx2:
-      return [](const void* g, const float* B, const float* W, float* out, int64_t lo, int64_t hi, float gs,
-                float bs, float ws) {
-        return block_avx2<G, HasG, HasW>(static_cast<const G*>(g), B, W, out, lo, hi, gs, bs, ws);
-      };
+template <typename G, bool HasG, bool HasW>
+__attribute__((target("avx2,fma,f16c"))) Sums block_avx2(const void* g, const float* B, const float* W, float* out,
+                                                         int64_t lo, int64_t hi, float gs, float bs, float ws) {
+  return block<G, HasG, HasW>(static_cast<const G*>(g), B, W, out, lo, hi, gs, bs, ws);
+}
+template <typename G, bool HasG, bool HasW>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c"))) Sums block_avx512(
+    const void* g, const float* B, const float* W, float* out, int64_t lo, int64_t hi, float gs, float bs,
+    float ws) {
+  return block<G, HasG, HasW>(static_cast<const G*>(g), B, W, out, lo, hi, gs, bs, ws);
+}
 #endif
-    default:
-      return [](const void* g, const float* B, const float* W, float* out, int64_t lo, int64_t hi, float gs,
-                float bs, float ws) {
-        return block_baseline<G, HasG, HasW>(static_cast<const G*>(g), B, W, out, lo, hi, gs, bs, ws);
-      };
-  }
+
+template <typename G, bool HasG, bool HasW>
+BlockFn block_for(VectorIsa isa) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (isa == VectorIsa::kAvx512) return &block_avx512<G, HasG, HasW>;
+  if (isa == VectorIsa::kAvx2) return &block_avx2<G, HasG, HasW>;
+#endif
+  return &block_baseline<G, HasG, HasW>;
 }
 
 Sums run_blocks(BlockFn fn, const void* g, const float* B, const float* W, float* out, int64_t n, float gs,
