@@ -15,6 +15,7 @@
 
 #include "app/cli.h"
 #include "app/demo.h"
+#include "app/device_pool.h"
 #include "app/sweep_runner.h"
 #include "classifiers/run_vote.h"
 #include "classifiers/prefix_classifiers.h"
@@ -276,9 +277,9 @@ void declare_identify(CLI::App& cmd, IdentifyCommand& c) {
 }
 
 struct SweepCommand {
-  std::string config, shard, out;
+  std::string config, shard, out, devices;
   std::vector<std::string> overrides;
-  int64_t jobs = 0;
+  int64_t jobs = 0, gpus_per_run = 1;
   bool quiet = false, dry = false;
 };
 
@@ -295,6 +296,8 @@ int run_sweep_command(const SweepCommand& c) {
   o.shard = i;
   o.shards = n;
   o.progress = !c.quiet;
+  o.devices = parse_device_list(c.devices);
+  o.gpus_per_run = c.gpus_per_run;
   const fs::path dir = c.out.empty() ? fs::path("runs") / fs::path(c.config).stem() : fs::path(c.out);
   const SweepSummary s = run_sweep(plan, dir, o, self_executable());
   std::cout << fmt::format("sweep {} (shard {}/{}): {} finished, {} skipped (already finished), {} failed, {} "
@@ -313,6 +316,11 @@ void declare_sweep(CLI::App& cmd, SweepCommand& c) {
   cmd.add_option("--shard", c.shard, "I/N: run only runs i with i mod N = I (default: SLURM_ARRAY_TASK_ID/COUNT)");
   add_out_and_quiet(cmd, c.out, c.quiet, "sweep directory (default: runs/<sweep name>)");
   cmd.add_flag("--dry-run", c.dry, "list the runs and exit");
+  cmd.add_option("--devices", c.devices, "CUDA devices to share out, e.g. 0,1,2,3: each concurrent run gets its own "
+                                         "(CUDA_VISIBLE_DEVICES), at most --jobs at a time");
+  cmd.add_option("--gpus-per-run", c.gpus_per_run, "with --devices: devices per run; above 1 each run trains "
+                                                   "data-parallel (--nproc), one rank per device")
+      ->check(CLI::PositiveNumber);
 }
 
 struct DatasetBuildCommand {

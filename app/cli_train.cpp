@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
 #include "app/cli.h"
+#include "app/launcher.h"
 #include "core/errors.h"
 #include "core/yaml_text.h"
 #include "models/registry.h"
@@ -23,7 +25,24 @@ struct TrainCommand {
   std::string config, out;
   std::vector<std::string> overrides;
   bool quiet = false, print_config = false, restart = false;
+  int nproc = 1;
+  double collective_timeout_s = 1800;
 };
+
+// --nproc N: this same command N times, as ranks of one data-parallel run.
+int launch_train(const TrainCommand& c, const fs::path& dir) {
+  if (const char* world = std::getenv("WORLD_SIZE"))
+    throw ConfigError(fmt::format("--nproc {}: this process is already a rank of a launched job (WORLD_SIZE={})",
+                                  c.nproc, world));
+  std::vector<std::string> args = {fs::read_symlink("/proc/self/exe").string(), "train", c.config};
+  args.insert(args.end(), c.overrides.begin(), c.overrides.end());
+  args.insert(args.end(), {"--out", dir.string(), "--collective-timeout", fmt::format("{}", c.collective_timeout_s)});
+  if (c.quiet) args.push_back("--quiet");
+  if (c.restart) args.push_back("--no-resume");
+  LaunchOptions lo;
+  lo.nproc = c.nproc;
+  return launch_ranks(args, lo);
+}
 
 int run_train(const TrainCommand& c) {
   Config config = load_config(c.config, c.overrides);
@@ -34,10 +53,13 @@ int run_train(const TrainCommand& c) {
   std::string name = run_options(config.run.params).name;
   if (name.empty()) name = fs::path(c.config).stem().string();
   const fs::path dir = c.out.empty() ? fs::path("runs") / name : fs::path(c.out);
+  if (c.nproc > 1) return launch_train(c, dir);
   TrainOptions opts;
   opts.progress = !c.quiet;
   opts.resume = !c.restart;
+  opts.collective_timeout_s = c.collective_timeout_s;
   const TrainResult r = train(config, dir, opts);
+  if (r.rank != 0) return r.status == "diverged" ? DivergenceError("").exit_code() : 0;  // rank 0 reports
   if (r.status == "already-finished") {
     std::cout << fmt::format("{}: already finished (status.json); nothing to do\n", dir.string());
     return 0;
@@ -61,6 +83,12 @@ void declare_train(CLI::App& cmd, TrainCommand& c) {
   add_out_and_quiet(cmd, c.out, c.quiet, "run directory (default: runs/<run name>)");
   cmd.add_flag("--print-config", c.print_config, "print the resolved configuration and exit");
   cmd.add_flag("--no-resume", c.restart, "ignore checkpoints in the run directory");
+  cmd.add_option("--nproc", c.nproc, "data parallel on this machine: start this many ranks (Gloo on CPU, NCCL on "
+                                     "GPUs); under torchrun or srun the ranks come from their variables instead")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--collective-timeout", c.collective_timeout_s,
+                 "data parallel: seconds a rank waits for the others (rendezvous and every collective)")
+      ->check(CLI::PositiveNumber);
 }
 
 struct InfoCommand {

@@ -6,9 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
+#include "app/device_pool.h"
 #include "core/errors.h"
 #include "core/files.h"
 #include "core/progress.h"
@@ -19,8 +21,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Starts `lrid train` for one run with stdout and stderr appended to dir/lrid.log.
-pid_t start_run(const SweepPlan& plan, const SweepRun& r, const fs::path& dir, const std::string& lrid_binary) {
+// Starts `lrid train` for one run with stdout and stderr appended to dir/lrid.log,
+// on `devices` (CUDA_VISIBLE_DEVICES) when GPUs are shared out.
+pid_t start_run(const SweepPlan& plan, const SweepRun& r, const fs::path& dir, const std::string& lrid_binary,
+                const std::vector<std::string>& devices) {
   std::vector<std::string> args = {lrid_binary, "train", plan.base};
   args.insert(args.end(), r.overrides.begin(), r.overrides.end());
   // One thread per run, whatever --jobs is: results do not depend on how a sweep is
@@ -28,9 +32,19 @@ pid_t start_run(const SweepPlan& plan, const SweepRun& r, const fs::path& dir, c
   args.push_back("run.parameters.threads=1");
   args.push_back(fmt::format("run.parameters.name={}", r.name));
   args.insert(args.end(), {"--quiet", "--out", dir.string()});
+  if (devices.size() > 1) args.insert(args.end(), {"--nproc", std::to_string(devices.size())});
+  std::string visible;
+  for (const auto& d : devices) visible += (visible.empty() ? "" : ",") + d;
   const pid_t pid = fork();
   if (pid < 0) throw IoError("cannot fork a run process");
   if (pid == 0) {
+    // One process per run: a sweep inside an srun step or a torchrun job must
+    // not make its runs join that job's rendezvous.
+    for (const char* v : {"RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "SLURM_PROCID",
+                          "SLURM_STEP_ID", "SLURM_STEP_NUM_TASKS"})
+      unsetenv(v);
+    unsetenv("WORLD_SIZE");
+    if (!devices.empty()) setenv("CUDA_VISIBLE_DEVICES", visible.c_str(), 1);
     const int fd = ::open((dir / "lrid.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       dup2(fd, 1);
@@ -50,6 +64,7 @@ pid_t start_run(const SweepPlan& plan, const SweepRun& r, const fs::path& dir, c
 struct Child {
   std::size_t run;
   bool was_finished;
+  std::vector<std::string> devices;  // handed back to the pool when it exits
 };
 
 // Counts a child that exited: by its exit status and the run's status.json.
@@ -72,6 +87,8 @@ void collect(SweepSummary& sum, const SweepRun& r, const fs::path& dir, const Ch
 SweepSummary run_sweep(const SweepPlan& plan, const fs::path& out, const SweepOptions& o,
                        const std::string& lrid_binary) {
   if (o.jobs < 1) throw ConfigError(fmt::format("--jobs {}: must be at least 1", o.jobs));
+  DevicePool pool(o.devices, o.gpus_per_run);
+  const int64_t jobs = std::min(o.jobs, pool.capacity());
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<SweepRun> mine = shard_runs(plan, o.shard, o.shards);
   ensure_directory(out);
@@ -80,11 +97,13 @@ SweepSummary run_sweep(const SweepPlan& plan, const fs::path& out, const SweepOp
   std::map<pid_t, Child> running;
   std::size_t next = 0, done = 0;
   while (next < mine.size() || !running.empty()) {
-    while (next < mine.size() && static_cast<int64_t>(running.size()) < o.jobs) {
+    while (next < mine.size() && static_cast<int64_t>(running.size()) < jobs) {
+      const auto devices = pool.acquire();
+      if (!devices) break;  // capacity bounds jobs, so a free set exists whenever a slot does
       const fs::path dir = out / mine[next].name;
       ensure_directory(dir);
       const bool was_finished = status_name(dir) == "finished";
-      running[start_run(plan, mine[next], dir, lrid_binary)] = Child{next, was_finished};
+      running[start_run(plan, mine[next], dir, lrid_binary, *devices)] = Child{next, was_finished, *devices};
       ++next;
     }
     int status = 0;
@@ -92,6 +111,7 @@ SweepSummary run_sweep(const SweepPlan& plan, const fs::path& out, const SweepOp
     if (pid <= 0 || !running.count(pid)) continue;
     const Child child = running.at(pid);
     running.erase(pid);
+    pool.release(child.devices);
     collect(sum, mine[child.run], out / mine[child.run].name, child, status);
     progress.update(static_cast<int64_t>(++done),
                     fmt::format("{} finished, {} failed", sum.finished + sum.skipped, sum.failed + sum.diverged));

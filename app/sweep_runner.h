@@ -16,6 +16,8 @@ struct SweepOptions {
   int64_t jobs = 1;  // concurrent runs; each run uses one thread
   int64_t shard = 0, shards = 1;
   bool progress = true;
+  std::vector<std::string> devices;  // CUDA devices to share out (none: the runs see what the sweep sees)
+  int64_t gpus_per_run = 1;          // > 1: each run trains data-parallel, one rank per device
 };
 
 struct SweepSummary {
@@ -25,6 +27,8 @@ struct SweepSummary {
 };
 
 // Runs the shard's runs into out/<run name>/, each logging to lrid.log there.
+// Every child trains as one process (WORLD_SIZE=1), whatever launcher started
+// the sweep, unless gpus_per_run > 1 makes it a `--nproc` run of its own.
 SweepSummary run_sweep(const SweepPlan& plan, const std::filesystem::path& out, const SweepOptions& options,
                        const std::string& lrid_binary);
 

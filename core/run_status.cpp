@@ -22,6 +22,7 @@ Json RunStatus::to_json() const {
                    {"train_images_per_s", json_real(r.train_images_per_s)},
                    {"device", r.device},
                    {"threads", r.threads},
+                   {"world_size", r.world_size},
                    {"lrid_version", r.lrid_version},
                    {"lrid_commit", r.lrid_commit}});
   }
@@ -47,6 +48,7 @@ RunStatus RunStatus::from_json(const Json& j, const std::string& what) {
       r.train_images_per_s = json_to_real(j.value("train_images_per_s", Json(nullptr)), what);
       r.device = j.value("device", std::string());
       r.threads = j.value("threads", int64_t{1});
+      r.world_size = j.value("world_size", int64_t{1});
       r.lrid_version = j.value("lrid_version", std::string());
       r.lrid_commit = j.value("lrid_commit", std::string());
       s.result = r;

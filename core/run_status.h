@@ -21,7 +21,8 @@ struct RunStatus {
     double test_accuracy = 0, test_loss = 0;
     double wall_time_s = 0, train_time_s = 0, record_time_s = 0, train_images_per_s = 0;
     std::string device;
-    int64_t threads = 1;
+    int64_t threads = 1;     // per rank
+    int64_t world_size = 1;  // data-parallel ranks
     std::string lrid_version, lrid_commit;
   };
   std::optional<Result> result;

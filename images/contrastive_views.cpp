@@ -150,21 +150,26 @@ torch::Tensor gaussian_blur(const torch::Tensor& x, const torch::Tensor& sigma, 
   return y.view({n, c, h, w});
 }
 
-torch::Tensor contrastive_view(const torch::Tensor& images, int64_t size, const ViewOptions& o, at::Generator& gen) {
+torch::Tensor contrastive_view(const torch::Tensor& images, int64_t size, const ViewOptions& o, at::Generator& gen,
+                               int64_t draw_rows, int64_t first_row) {
   TORCH_CHECK(images.dim() == 4 && images.is_floating_point(), "contrastive_view: images must be float [B, C, H, W]");
   if (!(o.crop_scale_min > 0 && o.crop_scale_min <= 1))
     throw ConfigError(fmt::format("views: crop_scale_min must be in (0, 1], got {}", o.crop_scale_min));
-  const int64_t b = images.size(0);
+  const int64_t b = images.size(0), n = draw_rows > 0 ? draw_rows : b;
+  TORCH_CHECK(first_row >= 0 && first_row + b <= n, "contrastive_view: rows [", first_row, ", ", first_row + b,
+              ") outside a batch of ", n);
   constexpr int kAttempts = 10;
   // Every draw, in a fixed order and count, whatever the options: the stream is stable.
-  torch::Tensor crop_u = at::rand({b, 4 * kAttempts}, gen, torch::kFloat64).contiguous();
-  torch::Tensor flip_u = at::rand({b}, gen, torch::kFloat64);
-  torch::Tensor jitter_u = at::rand({b}, gen, torch::kFloat64);
-  torch::Tensor factor_u = at::rand({b, 4}, gen, torch::kFloat64);
-  torch::Tensor order_u = at::rand({b, 4}, gen, torch::kFloat64);
-  torch::Tensor grey_u = at::rand({b}, gen, torch::kFloat64);
-  torch::Tensor blur_u = at::rand({b}, gen, torch::kFloat64);
-  torch::Tensor sigma_u = at::rand({b}, gen, torch::kFloat64);
+  // [n, ...] draws, of which this call's rows keep theirs.
+  auto mine = [&](torch::Tensor t) { return n == b ? t : t.narrow(0, first_row, b).contiguous(); };
+  torch::Tensor crop_u = mine(at::rand({n, 4 * kAttempts}, gen, torch::kFloat64).contiguous());
+  torch::Tensor flip_u = mine(at::rand({n}, gen, torch::kFloat64));
+  torch::Tensor jitter_u = mine(at::rand({n}, gen, torch::kFloat64));
+  torch::Tensor factor_u = mine(at::rand({n, 4}, gen, torch::kFloat64));
+  torch::Tensor order_u = mine(at::rand({n, 4}, gen, torch::kFloat64));
+  torch::Tensor grey_u = mine(at::rand({n}, gen, torch::kFloat64));
+  torch::Tensor blur_u = mine(at::rand({n}, gen, torch::kFloat64));
+  torch::Tensor sigma_u = mine(at::rand({n}, gen, torch::kFloat64));
 
   std::vector<CropBox> boxes;
   std::vector<bool> flips;

@@ -35,8 +35,11 @@ struct ViewOptions {
 };
 
 // One view of every image: float [B, C, H, W] in [0, 1] -> [B, C, size, size] in [0, 1].
+// With draw_rows > 0 the images are rows [first_row, first_row + B) of a batch
+// of draw_rows: the random draws are made for that whole batch (one rank's
+// share of a data-parallel batch gets the views a one-process run gives it).
 torch::Tensor contrastive_view(const torch::Tensor& images, int64_t size, const ViewOptions& options,
-                               at::Generator& gen);
+                               at::Generator& gen, int64_t draw_rows = 0, int64_t first_row = 0);
 
 // The pieces, exposed for tests. Boxes are (top, left, height, width) in pixels.
 struct CropBox {

@@ -52,16 +52,17 @@ torch::Tensor resize_to_input(const torch::Tensor& images_u8, const AugmentOptio
 // output[b, c, y, x] = padded[b, c, oy_b + y, ox_b + (flip_b ? S-1-x : x)], with
 // offsets drawn uniformly from [0, 2 * padding] and flips with p = 1/2 (drawn
 // in that order from `gen`). [B, C, S, S] -> [B, C, S, S].
-torch::Tensor augment_batch(const torch::Tensor& x, int64_t padding, bool hflip,
-                            at::Generator& gen) {
+// x holds rows [first, first + B) of a batch of n: the draws are made for all n rows.
+torch::Tensor augment_batch(const torch::Tensor& x, int64_t padding, bool hflip, at::Generator& gen, int64_t n,
+                            int64_t first) {
   const int64_t b = x.size(0), c = x.size(1), s = x.size(2), p = padding, side = s + 2 * p;
   torch::Tensor src = p > 0 ? F::pad(x, F::PadFuncOptions({p, p, p, p})) : x;  // [B, C, P, P]
-  torch::Tensor offsets = p > 0 ? torch::randint(0, 2 * p + 1, {b, 2}, gen, torch::kInt64)
+  torch::Tensor offsets = p > 0 ? torch::randint(0, 2 * p + 1, {n, 2}, gen, torch::kInt64).narrow(0, first, b)
                                 : torch::zeros({b, 2}, torch::kInt64);
   torch::Tensor ramp = torch::arange(s, torch::kInt64).unsqueeze(0);  // [1, S]
   torch::Tensor col_ramp = ramp.expand({b, s});
   if (hflip) {
-    torch::Tensor flip = (torch::rand({b}, gen) < 0.5).unsqueeze(1);  // bool [B, 1]
+    torch::Tensor flip = (torch::rand({n}, gen).narrow(0, first, b) < 0.5).unsqueeze(1);  // bool [B, 1]
     col_ramp = torch::where(flip, (s - 1) - ramp, ramp);
   }
   torch::Tensor rows = offsets.select(1, 0).unsqueeze(1) + ramp;      // [B, S]
@@ -168,7 +169,7 @@ std::shared_ptr<const std::vector<int64_t>> BatchLoader::cached_order(int64_t ep
   return order_cache_->order;
 }
 
-Batch BatchLoader::batch(int64_t epoch, int64_t index) const {
+Batch BatchLoader::batch(int64_t epoch, int64_t index, BatchShard shard) const {
   // Caller bugs, not configuration: std::out_of_range like the splits' indices.
   if (epoch < 0) {
     throw std::out_of_range(fmt::format("data loader: epoch must be >= 0, got {}", epoch));
@@ -177,11 +178,15 @@ Batch BatchLoader::batch(int64_t epoch, int64_t index) const {
     throw std::out_of_range(fmt::format("data loader: batch index {} is outside [0, {})", index,
                                   batches_per_epoch()));
   }
+  if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count)
+    throw std::out_of_range(fmt::format("data loader: shard {} of {}", shard.index, shard.count));
   const std::shared_ptr<const std::vector<int64_t>> all = cached_order(epoch);
   const int64_t begin = index * batch_size_;
   const int64_t end = std::min<int64_t>(begin + batch_size_, split_->size());
+  // This shard's rows [lo, hi) of the n rows of the global batch.
+  const int64_t n = end - begin, lo = shard.index * n / shard.count, hi = (shard.index + 1) * n / shard.count;
   Batch out;
-  out.indices.assign(all->begin() + begin, all->begin() + end);
+  out.indices.assign(all->begin() + begin + lo, all->begin() + begin + hi);
   torch::Tensor idx = torch::tensor(out.indices, torch::kInt64);
   out.labels = split_->labels().index_select(0, idx).to(torch::kInt64);
 
@@ -193,8 +198,8 @@ Batch BatchLoader::batch(int64_t epoch, int64_t index) const {
     const uint64_t view_seed = mix_seed(mix_seed(mix_seed(seed_, kAugmentTag), static_cast<uint64_t>(augment_ ? epoch : 0)),
                                         static_cast<uint64_t>(index));
     at::Generator gen = at::detail::createCPUGenerator(view_seed);
-    torch::Tensor v1 = contrastive_view(raw, options_.input_size, options_.views, gen);
-    torch::Tensor v2 = contrastive_view(raw, options_.input_size, options_.views, gen);
+    torch::Tensor v1 = contrastive_view(raw, options_.input_size, options_.views, gen, n, lo);
+    torch::Tensor v2 = contrastive_view(raw, options_.input_size, options_.views, gen, n, lo);
     out.images = normalise(torch::cat({v1, v2}, 0), options_);
     out.labels = torch::cat({out.labels, out.labels}, 0);
     return out;
@@ -205,7 +210,7 @@ Batch BatchLoader::batch(int64_t epoch, int64_t index) const {
         mix_seed(mix_seed(mix_seed(seed_, kAugmentTag), static_cast<uint64_t>(epoch)), static_cast<uint64_t>(index));
     at::Generator gen = at::detail::createCPUGenerator(aug_seed);
     if (options_.crop_padding > 0 || options_.hflip) {
-      x = augment_batch(x, options_.crop_padding, options_.hflip, gen);
+      x = augment_batch(x, options_.crop_padding, options_.hflip, gen, n, lo);
     }
   }
   out.images = normalise(x, options_);

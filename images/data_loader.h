@@ -28,6 +28,14 @@ struct AugmentOptions {
   ViewOptions views;
 };
 
+// One rank's share of every batch in data-parallel training: rows
+// [index * B / count, (index + 1) * B / count) of the global batch of B, with
+// exactly the augmentation those rows get in a one-process run (the random
+// draws are made for the whole batch and the shard keeps its rows).
+struct BatchShard {
+  int64_t index = 0, count = 1;
+};
+
 struct Batch {
   torch::Tensor images;  // float32 [B, C, input_size, input_size]; [2B, ...] with views
   torch::Tensor labels;  // int64 [B]; [2B] with views (the labels repeated)
@@ -41,7 +49,7 @@ class BatchLoader {
               bool shuffle, bool augment, bool drop_last, uint64_t seed);
   int64_t batches_per_epoch() const;
   int64_t batch_size() const { return batch_size_; }
-  Batch batch(int64_t epoch, int64_t index) const;
+  Batch batch(int64_t epoch, int64_t index, BatchShard shard = {}) const;
   const DataSplit& split() const { return *split_; }
 
   // Converts uint8 images [B,C,H,W] to normalised float [B,C,S,S] without augmentation.

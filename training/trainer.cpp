@@ -7,6 +7,13 @@
 // by dropout is re-seeded from (model seed, step) before every step, so a run
 // resumed from a checkpoint replays exactly the updates of an uninterrupted run.
 //
+// Data parallel (distributed.h): with several ranks every rank holds the whole
+// model and trains on its shard of each global batch (BatchShard); c10d's
+// Reducer averages W's and B's gradients during the backward pass. Rank 0
+// alone writes the run directory and evaluates and records (on its own
+// BatchNorm running statistics: batch statistics are per rank); metrics are
+// reduced over the ranks. The other ranks read rank 0's checkpoint to resume.
+//
 // Precision and layout (compute_settings.h): the model, the batches and the
 // probe set take the run's memory format once; each step's forward passes
 // run under autocast when the precision is bf16 or fp16, the backward pass
@@ -26,10 +33,12 @@
 #include "core/version.h"
 #include "training/checkpoint.h"
 #include "training/compute_settings.h"
+#include "training/distributed.h"
 #include "training/grad_scaler.h"
 #include "training/metrics_log.h"
 #include "training/train_metrics.h"
 #include "training/run_directory.h"
+#include "training/run_options.h"
 #include "training/training_options.h"
 
 namespace lrid {
@@ -38,10 +47,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Where a session runs: its device, its process group (null: one process),
+// and how many ranks share this host's cores.
+struct Placement {
+  torch::Device device = torch::kCPU;
+  DataParallel* dp = nullptr;
+  int ranks_on_host = 1;
+};
+
 class TrainingSession {
  public:
   TrainingSession(const Config& config, TrainingOptions options, fs::path run_dir, RunDirectoryState dir_state,
-                  const TrainOptions& train_options);
+                  const TrainOptions& train_options, const Placement& placement);
   TrainResult run();
 
  private:
@@ -51,6 +68,7 @@ class TrainingSession {
   void resume_and_open_logs();
   void train_step(int64_t step);
   void record_angles(int64_t done);
+  void reduce_window();
   bool log_train(int64_t done);
   bool evaluate_test(int64_t done);
   void record(int64_t step);
@@ -67,6 +85,9 @@ class TrainingSession {
   fs::path run_dir_;
   RunDirectoryState dir_state_;
   TrainOptions train_options_;
+  DataParallel* dp_ = nullptr;  // null: one process
+  bool root_ = true;            // rank 0 (or the only process): writes the run directory
+  BatchShard shard_;
   int64_t threads_ = 1;
   torch::Device device_ = torch::kCPU;
   ComputeSettings compute_;
@@ -93,19 +114,27 @@ class TrainingSession {
 };
 
 TrainingSession::TrainingSession(const Config& config, TrainingOptions options, fs::path run_dir,
-                                 RunDirectoryState dir_state, const TrainOptions& train_options)
+                                 RunDirectoryState dir_state, const TrainOptions& train_options,
+                                 const Placement& placement)
     : config_(config), o_(std::move(options)), run_dir_(std::move(run_dir)), dir_state_(dir_state),
-      train_options_(train_options) {
+      train_options_(train_options), dp_(placement.dp) {
   const RunOptions& run = o_.run;
-  threads_ = run.threads > 0 ? run.threads : std::max(1u, std::thread::hardware_concurrency());
+  if (dp_) {
+    root_ = dp_->rank() == 0;
+    shard_ = BatchShard{dp_->rank(), dp_->world_size()};
+    train_options_.progress = train_options_.progress && root_;
+  }
+  // The cores are shared by the ranks on this host unless the config says how many.
+  const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+  threads_ = run.threads > 0 ? run.threads : std::max<int64_t>(1, cores / std::max(1, placement.ranks_on_host));
   at::set_num_threads(static_cast<int>(threads_));
-  device_ = resolve_device(run.device);
+  device_ = placement.device;
   compute_ = compute_settings(run.precision, run.memory_format);
   if (compute_.precision == "fp16") scaler_ = std::make_unique<GradScaler>(device_);
   set_up_data();
   set_up_model();
   // The run directory is touched only once the data and model are known to be good.
-  open_run_directory(config_, run_dir_, dir_state_);
+  if (root_) open_run_directory(config_, run_dir_, dir_state_);
   set_up_optimizers();
   resume_and_open_logs();
 }
@@ -116,6 +145,9 @@ void TrainingSession::set_up_data() {
   AugmentOptions aug = augment_options(o_.data, data_.train->channels());
   aug.views = task_->views();
   const auto seed = static_cast<uint64_t>(o_.run.data_seed);
+  if (o_.run.batch_size % shard_.count != 0)
+    throw ConfigError(fmt::format("run.parameters.batch_size: {} does not split evenly over {} ranks",
+                                  o_.run.batch_size, shard_.count));
   train_loader_ = std::make_unique<BatchLoader>(data_.train, aug, o_.run.batch_size, true, true, true, seed);
   test_loader_ = std::make_unique<BatchLoader>(data_.test, aug, o_.run.eval_batch_size, false, false, false, seed);
   if (train_loader_->batches_per_epoch() < 1)
@@ -139,6 +171,18 @@ void TrainingSession::set_up_model() {
   model_->to(device_);
   to_memory_format(*model_, compute_);
   model_->train();
+  if (dp_) {
+    // Rank 0's initial state everywhere (the seeds agree already; this guards
+    // hosts whose kernels initialise differently), then gradient averaging.
+    std::vector<torch::Tensor> state, trained;
+    for (auto& p : model_->parameters()) {
+      state.push_back(p.data());
+      if (p.requires_grad()) trained.push_back(p);
+    }
+    for (auto& b : model_->buffers()) state.push_back(b);
+    dp_->broadcast(state);
+    dp_->attach_gradients(trained);
+  }
 }
 
 void TrainingSession::set_up_optimizers() {
@@ -158,8 +202,21 @@ void TrainingSession::set_up_optimizers() {
 
 void TrainingSession::resume_and_open_logs() {
   const auto checkpoints = list_checkpoints(run_dir_);
-  resumed_ = train_options_.resume && !checkpoints.empty();
-  if (resumed_) state_ = load_checkpoint(checkpoints.back().second.string(), *model_, optimizers_);
+  int64_t resume_step = train_options_.resume && !checkpoints.empty() ? checkpoints.back().first : -1;
+  if (dp_) {  // rank 0's newest checkpoint, read by every rank (the run directory is shared)
+    torch::Tensor t = torch::tensor({resume_step}, torch::kInt64).to(device_);
+    dp_->broadcast({t});
+    resume_step = t.item<int64_t>();
+  }
+  resumed_ = resume_step >= 0;
+  if (resumed_) {
+    const fs::path file = run_dir_ / "checkpoints" / fmt::format("step_{}.pt", resume_step);
+    if (!fs::exists(file))
+      throw DistributedError(fmt::format("rank {}: cannot see rank 0's checkpoint {}: the run directory must be on "
+                                         "a file system every rank shares", shard_.index, file.string()));
+    state_ = load_checkpoint(file.string(), *model_, optimizers_);
+  }
+  if (!root_) return;  // rank 0 alone writes logs, streams and status
   metrics_ = std::make_unique<MetricsLog>(
       run_dir_ / "metrics.csv", "step,epoch,split,loss,accuracy,alignment_loss,lr,record_time_s,wall_time_s",
       state_.step);
@@ -183,10 +240,13 @@ void TrainingSession::resume_and_open_logs() {
 void TrainingSession::train_step(int64_t step) {
   const auto ts = Clock::now();
   const int64_t epoch = step / spe_;
-  Batch batch = train_loader_->batch(epoch, step % spe_);
+  Batch batch = train_loader_->batch(epoch, step % spe_, shard_);
   batch.images = to_memory_format(batch.images.to(device_), compute_);
   batch.labels = batch.labels.to(device_);
-  torch::manual_seed(mix_seed(static_cast<uint64_t>(o_.run.model_seed), static_cast<uint64_t>(step)));
+  // Dropout's generator: a stream per step, and per rank beyond rank 0.
+  uint64_t step_seed = mix_seed(static_cast<uint64_t>(o_.run.model_seed), static_cast<uint64_t>(step));
+  if (shard_.index > 0) step_seed = mix_seed(step_seed, static_cast<uint64_t>(shard_.index));
+  torch::manual_seed(step_seed);
   lr_ = schedule_.at(step);
   set_learning_rate(*optimizer_, lr_);
   optimizer_->zero_grad();
@@ -195,10 +255,11 @@ void TrainingSession::train_step(int64_t step) {
     feedback_optimizer_->zero_grad();
   }
   const bool probe_angles = angles_ && (step + 1) % o_.rule.metrics_every == 0;
-  if (probe_angles)
+  if (probe_angles && root_)
     for (const auto& l : model_->layers()) l.layer->probe() = AlignmentProbe{true};
   TaskOutput out;
   torch::Tensor align, objective;
+  if (dp_) dp_->before_forward();
   {
     AutocastScope autocast(device_, compute_);  // the forward passes only
     out = task_->loss(*model_, batch);
@@ -209,7 +270,9 @@ void TrainingSession::train_step(int64_t step) {
   }
   // fp16: the objective scaled against underflow, the gradients unscaled, and
   // the step skipped (both optimizers) when a gradient is non-finite.
-  (scaler_ ? scaler_->scale(objective) : objective).backward();
+  torch::Tensor scaled = scaler_ ? scaler_->scale(objective) : objective;
+  if (dp_) dp_->before_backward(scaled);  // the buckets are all-reduced as backward() fills them
+  scaled.backward();
   if (scaler_) scaler_->unscale(model_->parameters());
   if (!scaler_ || scaler_->finite()) {
     optimizer_->step();
@@ -217,7 +280,7 @@ void TrainingSession::train_step(int64_t step) {
   }
   if (scaler_) scaler_->update();
   window_->add(out, align);
-  if (probe_angles) record_angles(step + 1);
+  if (probe_angles && root_) record_angles(step + 1);
   state_.train_time_s += std::chrono::duration<double>(Clock::now() - ts).count();
 }
 
@@ -232,9 +295,14 @@ void TrainingSession::record_angles(int64_t done) {
 // A metrics.csv training row every log_every steps; false when the loss went non-finite.
 bool TrainingSession::log_train(int64_t done) {
   if (done % o_.run.log_every != 0 && done != total_) return true;
+  reduce_window();
   const double mean_loss = window_->mean_loss(), acc = window_->accuracy(), mean_align = window_->mean_align();
   if (!std::isfinite(mean_loss) || !std::isfinite(mean_align)) return false;
   const double epoch = static_cast<double>(done) / static_cast<double>(spe_);
+  if (!root_) {
+    window_->reset();
+    return true;
+  }
   metrics_->line(fmt::format("{},{:.6f},train,{:.9g},{:.9g},{:.9g},{:.9g},{:.3f},{:.3f}", done, epoch, mean_loss, acc,
                              mean_align, lr_, state_.record_time_s, wall()));
   progress_->update(done, fmt::format("loss {:.4f} acc {:.3f}", mean_loss, acc));
@@ -242,11 +310,28 @@ bool TrainingSession::log_train(int64_t done) {
   return true;
 }
 
+// The window's sums over every rank: loss and alignment loss as means of the
+// ranks' per-batch means (equal shards), accuracy over all images.
+void TrainingSession::reduce_window() {
+  if (!dp_) return;
+  torch::Tensor images = torch::tensor({window_->images}, torch::kInt64).to(device_);
+  dp_->all_reduce_sum({window_->loss, window_->correct, window_->align, images});
+  window_->loss /= dp_->world_size();
+  window_->align /= dp_->world_size();
+  window_->images = images.item<int64_t>();
+}
+
 // A metrics.csv test row every eval_every epochs; false when the test loss went non-finite.
 bool TrainingSession::evaluate_test(int64_t done) {
   if (done % steps_every(o_.run.eval_every) != 0 && done != total_) return true;
-  last_eval_ = evaluate(*model_, *task_, *test_loader_, device_, compute_);
+  if (root_) last_eval_ = evaluate(*model_, *task_, *test_loader_, device_, compute_);
+  if (dp_) {  // rank 0's evaluation, so that every rank stops on a non-finite test loss
+    torch::Tensor t = torch::tensor({last_eval_.loss, last_eval_.accuracy}, torch::kFloat64).to(device_);
+    dp_->broadcast({t});
+    last_eval_ = Evaluation{t[0].item<double>(), t[1].item<double>()};
+  }
   if (!std::isfinite(last_eval_.loss)) return false;
+  if (!root_) return true;
   const double epoch = static_cast<double>(done) / static_cast<double>(spe_);
   metrics_->line(fmt::format("{},{:.6f},test,{:.9g},{:.9g},,{:.9g},{:.3f},{:.3f}", done, epoch, last_eval_.loss,
                              last_eval_.accuracy, lr_, state_.record_time_s, wall()));
@@ -254,7 +339,7 @@ bool TrainingSession::evaluate_test(int64_t done) {
 }
 
 void TrainingSession::record(int64_t step) {
-  if (!recorder_ || !recorder_->due(step)) return;
+  if (!root_ || !recorder_ || !recorder_->due(step)) return;
   ModelImpl& model = *model_;
   Task& task = *task_;
   state_.record_time_s +=
@@ -262,6 +347,7 @@ void TrainingSession::record(int64_t step) {
 }
 
 void TrainingSession::checkpoint(int64_t step) {
+  if (!root_) return;
   if (step % steps_every(o_.run.checkpoint_every) != 0 && step != total_) return;
   state_.step = step;
   state_.wall_time_s = wall();
@@ -277,13 +363,14 @@ TrainResult TrainingSession::diverged(int64_t step, const std::string& reason) {
   result.status = "diverged";
   result.reason = reason;
   result.steps = step;
+  result.rank = shard_.index;
   result.device = device_.str();
   RunStatus s;
   s.status = "diverged";
   s.reason = reason;
   s.step = step;
   s.total_steps = total_;
-  write_status(run_dir_, s);
+  if (root_) write_status(run_dir_, s);
   progress_->finish("diverged");
   return result;
 }
@@ -324,6 +411,7 @@ TrainResult TrainingSession::finish() {
   TrainResult result;
   result.status = "finished";
   result.steps = total_;
+  result.rank = shard_.index;
   result.test_accuracy = last_eval_.accuracy;
   result.test_loss = last_eval_.loss;
   result.wall_time_s = wall();
@@ -335,10 +423,58 @@ TrainResult TrainingSession::finish() {
   done.step = done.total_steps = total_;
   done.result = RunStatus::Result{result.test_accuracy, result.test_loss,         result.wall_time_s,
                                   state_.train_time_s,   state_.record_time_s,     result.train_images_per_s,
-                                  result.device,         threads_,                 version(),
-                                  git_commit()};
-  write_status(run_dir_, done);  // last: marks the run finished
+                                  result.device,         threads_,                 shard_.count,
+                                  version(),             git_commit()};
+  if (root_) write_status(run_dir_, done);  // last: marks the run finished
   return result;
+}
+
+}  // namespace
+
+namespace {
+
+// Rank 0 inspects the run directory and tells the others what it found and
+// the drawn seeds it adopted; a failure there stops every rank.
+RunDirectoryState agree_on_run_directory(Config& config, const fs::path& run_dir, DataParallel* dp) {
+  RunDirectoryState state;
+  std::exception_ptr failure;
+  if (!dp || dp->rank() == 0) {
+    try {
+      state = adopt_run_directory(config, run_dir);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  if (!dp) {
+    if (failure) std::rethrow_exception(failure);
+    return state;
+  }
+  // [failed, existing, finished, the drawn seeds...] from rank 0.
+  std::vector<int64_t> v = {failure ? 1 : 0, state.existing ? 1 : 0, state.finished ? 1 : 0};
+  for (const auto& key : config.drawn_seeds) v.push_back(config.run.params.get_int(key));
+  torch::Tensor t = torch::tensor(v, torch::kInt64);
+  if (dp->backend_name() == "nccl") t = t.cuda();
+  dp->broadcast({t});
+  t = t.cpu();
+  if (failure) std::rethrow_exception(failure);
+  if (t[0].item<int64_t>() != 0)
+    throw DistributedError(fmt::format("rank {}: rank 0 could not open {} (see its message)", dp->rank(),
+                                       run_dir.string()));
+  state.existing = t[1].item<int64_t>() != 0;
+  state.finished = t[2].item<int64_t>() != 0;
+  for (std::size_t i = 0; i < config.drawn_seeds.size(); ++i)
+    config.run.params.set(config.drawn_seeds[i], YAML::Node(t[static_cast<int64_t>(3 + i)].item<int64_t>()));
+  return state;
+}
+
+// This rank's device: with several ranks on CUDA, the LOCAL_RANK-th visible GPU.
+torch::Device rank_device(const Config& config, const RankEnvironment& env) {
+  torch::Device device = resolve_device(run_options(config.run.params).device);
+  if (device.is_cuda() && env.world_size > 1) {
+    const auto count = static_cast<int>(torch::cuda::device_count());
+    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank % std::max(count, 1)));
+  }
+  return device;
 }
 
 }  // namespace
@@ -346,14 +482,36 @@ TrainResult TrainingSession::finish() {
 TrainResult train(const Config& config_in, const fs::path& run_dir, const TrainOptions& options) {
   Config config = config_in;
   resolve_compute_settings(config);  // before the directory is adopted: config.yaml records the resolved values
-  const RunDirectoryState state = adopt_run_directory(config, run_dir);
-  if (state.finished && options.resume) {
-    TrainResult r;
-    r.status = "already-finished";
-    return r;
+  const RankEnvironment env = options.ranks ? *options.ranks : rank_environment();
+  Placement placement;
+  placement.device = rank_device(config, env);
+  placement.ranks_on_host = env.local_world_size;
+  std::unique_ptr<DataParallel> dp;
+  if (env.world_size > 1) {
+    const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options.collective_timeout_s * 1000));
+    dp = std::make_unique<DataParallel>(env, placement.device, timeout);
+    placement.dp = dp.get();
   }
-  TrainingSession session(config, training_options(config), run_dir, state, options);
-  return session.run();
+  try {
+    const RunDirectoryState state = agree_on_run_directory(config, run_dir, dp.get());
+    if (state.finished && options.resume) {
+      TrainResult r;
+      r.status = "already-finished";
+      r.rank = env.rank;
+      return r;
+    }
+    TrainingSession session(config, training_options(config), run_dir, state, options, placement);
+    return session.run();
+  } catch (const Error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    // A collective failed: a rank is gone or unreachable. Name it, in one line.
+    if (!dp) throw;
+    throw DistributedError(dp->describe_failure(e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    if (!dp) throw;
+    throw DistributedError(dp->describe_failure(e.what()));
+  }
 }
 
 }  // namespace lrid

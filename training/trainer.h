@@ -3,9 +3,11 @@
 // status marker written last.
 #pragma once
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "training/config.h"
+#include "training/distributed.h"
 
 namespace lrid {
 
@@ -13,6 +15,10 @@ struct TrainOptions {
   bool progress = true;   // progress bar / log lines on stderr
   bool resume = true;     // continue from the newest checkpoint in the run directory
   int64_t stop_at_step = -1;  // tests: return "interrupted" before this step, as if killed
+  // Data parallel: the bound on the rendezvous and on every collective
+  // (rank 0 evaluates and records while the others wait in the next step's).
+  double collective_timeout_s = 1800;
+  std::optional<RankEnvironment> ranks;  // tests; default: the launcher's environment
 };
 
 struct TrainResult {
@@ -23,6 +29,7 @@ struct TrainResult {
   double wall_time_s = 0;
   double train_images_per_s = 0;  // training throughput, excluding evaluation
   std::string device;
+  int rank = 0;  // data parallel: rank 0 alone wrote the run directory
 };
 
 // Runs (or resumes) the configured training in `run_dir`.

@@ -26,7 +26,7 @@ RunStatus finished_status() {
   RunStatus s;
   s.status = "finished";
   s.step = s.total_steps = 800;
-  s.result = RunStatus::Result{0.875, std::nan(""), 12.5, 10.25, 1.5, 6400.0, "cpu", 2, "0.3.0", "abc123"};
+  s.result = RunStatus::Result{0.875, std::nan(""), 12.5, 10.25, 1.5, 6400.0, "cpu", 2, 4, "0.3.0", "abc123"};
   return s;
 }
 
@@ -43,7 +43,8 @@ TEST(RunStatus, StatusFirstThenAlphabeticalKeys) {
   const Json f = finished_status().to_json();
   EXPECT_EQ(keys_of(f), (std::vector<std::string>{"status", "device", "lrid_commit", "lrid_version", "record_time_s",
                                                   "step", "test_accuracy", "test_loss", "threads", "total_steps",
-                                                  "train_images_per_s", "train_time_s", "wall_time_s"}));
+                                                  "train_images_per_s", "train_time_s", "wall_time_s",
+                                                  "world_size"}));
   EXPECT_EQ(f["test_loss"], "NaN");  // non-finite values survive as strings
   EXPECT_EQ(f["test_accuracy"], 0.875);
   EXPECT_TRUE(finished_status().finished());
@@ -69,6 +70,7 @@ TEST(RunStatus, RoundTripThroughTheFile) {
   EXPECT_EQ(r.train_images_per_s, 6400.0);
   EXPECT_EQ(r.device, "cpu");
   EXPECT_EQ(r.threads, 2);
+  EXPECT_EQ(r.world_size, 4);
   EXPECT_EQ(r.lrid_version, "0.3.0");
   EXPECT_EQ(r.lrid_commit, "abc123");
   EXPECT_EQ(back->to_json(), finished_status().to_json());

@@ -54,6 +54,42 @@ TEST(BatchLoader, BatchIsPureFunctionOfSeedEpochIndex) {
   }
 }
 
+// Data parallel: the ranks' shards of a batch, stacked, are the one-process
+// batch, augmentation included (crop and flip, and SimCLR's two views).
+TEST(BatchLoader, ShardsOfABatchStackToTheWholeBatch) {
+  ImageData data = make_synthetic(4, 3, 8, 50, 10, 0.2, 1);
+  AugmentOptions crop = augment_options_for(8, 2, true, {0.5, 0.5, 0.5}, {0.25, 0.25, 0.25});
+  AugmentOptions views = crop;
+  views.views.enabled = true;
+  for (const AugmentOptions& opt : {crop, views}) {
+    BatchLoader loader(data.train, opt, 12, true, true, true, 42);
+    const Batch whole = loader.batch(2, 1);
+    for (int64_t count : {2, 3, 4}) {
+      std::vector<torch::Tensor> images, second_views, labels;
+      std::vector<int64_t> indices;
+      for (int64_t r = 0; r < count; ++r) {
+        Batch part = loader.batch(2, 1, BatchShard{r, count});
+        indices.insert(indices.end(), part.indices.begin(), part.indices.end());
+        if (opt.views.enabled) {  // [view 1 of the shard; view 2 of the shard]
+          const int64_t n = part.images.size(0) / 2;
+          images.push_back(part.images.narrow(0, 0, n));
+          second_views.push_back(part.images.narrow(0, n, n));
+        } else {
+          images.push_back(part.images);
+        }
+        labels.push_back(part.labels.narrow(0, 0, static_cast<int64_t>(part.indices.size())));
+      }
+      EXPECT_EQ(indices, whole.indices) << count;
+      const int64_t n = static_cast<int64_t>(whole.indices.size());
+      EXPECT_TRUE(torch::equal(torch::cat(images), whole.images.narrow(0, 0, n))) << count;
+      EXPECT_TRUE(torch::equal(torch::cat(labels), whole.labels.narrow(0, 0, n))) << count;
+      if (opt.views.enabled) EXPECT_TRUE(torch::equal(torch::cat(second_views), whole.images.narrow(0, n, n)));
+    }
+  }
+  EXPECT_THROW(BatchLoader(data.train, crop, 12, true, true, true, 42).batch(0, 0, BatchShard{2, 2}),
+               std::out_of_range);
+}
+
 TEST(BatchLoader, EveryIndexOncePerEpoch) {
   ImageData data = make_synthetic(2, 1, 4, 50, 10, 0.1, 2);
   BatchLoader loader(data.train, augment_options_for(4), 8, true, false, false, 9);
