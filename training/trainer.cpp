@@ -471,8 +471,13 @@ RunDirectoryState agree_on_run_directory(Config& config, const fs::path& run_dir
 torch::Device rank_device(const Config& config, const RankEnvironment& env) {
   torch::Device device = resolve_device(run_options(config.run.params).device);
   if (device.is_cuda() && env.world_size > 1) {
+    // NCCL wants a GPU per rank: two ranks on one GPU fail deep inside NCCL.
     const auto count = static_cast<int>(torch::cuda::device_count());
-    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank % std::max(count, 1)));
+    if (env.local_world_size > count)
+      throw DistributedError(fmt::format("{} ranks on this host but {} visible GPU(s): NCCL needs one GPU per rank "
+                                         "(use fewer ranks, or run.parameters.device=cpu for Gloo)",
+                                         env.local_world_size, count));
+    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank % count));
   }
   return device;
 }
