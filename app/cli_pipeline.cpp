@@ -16,6 +16,7 @@
 #include "app/cli.h"
 #include "app/demo.h"
 #include "app/device_pool.h"
+#include "app/stop_signal.h"
 #include "app/sweep_runner.h"
 #include "classifiers/run_vote.h"
 #include "classifiers/prefix_classifiers.h"
@@ -299,11 +300,17 @@ int run_sweep_command(const SweepCommand& c) {
   o.devices = parse_device_list(c.devices);
   o.gpus_per_run = c.gpus_per_run;
   const fs::path dir = c.out.empty() ? fs::path("runs") / fs::path(c.config).stem() : fs::path(c.out);
+  o.stop_requested = &install_stop_signal();
   const SweepSummary s = run_sweep(plan, dir, o, self_executable());
   std::cout << fmt::format("sweep {} (shard {}/{}): {} finished, {} skipped (already finished), {} failed, {} "
                            "diverged; wall time {:.1f} s\n",
                            dir.string(), i, n, s.finished, s.skipped, s.failed, s.diverged, s.wall_time_s);
   for (const auto& p : s.problems) std::cout << "  " << p << "\n";
+  if (s.interrupted > 0 || s.not_started > 0) {
+    std::cout << fmt::format("stopped by SIGTERM: {} run(s) interrupted, {} not started; run the same command to "
+                             "go on\n", s.interrupted, s.not_started);
+    return kExitInterrupted;
+  }
   return s.failed > 0 ? 1 : 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "app/cli.h"
 #include "app/launcher.h"
+#include "app/stop_signal.h"
 #include "core/errors.h"
 #include "core/yaml_text.h"
 #include "models/registry.h"
@@ -41,6 +42,7 @@ int launch_train(const TrainCommand& c, const fs::path& dir) {
   if (c.restart) args.push_back("--no-resume");
   LaunchOptions lo;
   lo.nproc = c.nproc;
+  lo.stop_requested = &install_stop_signal();  // passed on to the ranks
   return launch_ranks(args, lo);
 }
 
@@ -58,7 +60,13 @@ int run_train(const TrainCommand& c) {
   opts.progress = !c.quiet;
   opts.resume = !c.restart;
   opts.collective_timeout_s = c.collective_timeout_s;
+  opts.stop_requested = &install_stop_signal();
   const TrainResult r = train(config, dir, opts);
+  if (r.status == "interrupted") {
+    if (r.rank == 0) std::cerr << fmt::format("lrid: {} (status.json in {}); run the same command to resume\n",
+                                              r.reason, dir.string());
+    return kExitInterrupted;
+  }
   if (r.rank != 0) return r.status == "diverged" ? DivergenceError("").exit_code() : 0;  // rank 0 reports
   if (r.status == "already-finished") {
     std::cout << fmt::format("{}: already finished (status.json); nothing to do\n", dir.string());

@@ -72,9 +72,18 @@ int launch_ranks(const std::vector<std::string>& args, const LaunchOptions& o) {
   std::map<pid_t, int> running;  // pid -> rank
   for (int r = 0; r < o.nproc; ++r) running[start_rank(args, r, o.nproc, port)] = r;
   int code = 0;
+  bool forwarded = false;
   while (!running.empty()) {
+    if (o.stop_requested && o.stop_requested->load() && !forwarded) {
+      for (const auto& [p, r] : running) kill(p, SIGTERM);  // they stop at a step boundary, together
+      forwarded = true;
+    }
     int status = 0;
-    const pid_t pid = waitpid(-1, &status, 0);
+    const pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
     if (pid < 0) {
       if (errno == EINTR) continue;
       break;

@@ -5,6 +5,7 @@
 // period to notice the lost rank and stop by themselves, then SIGTERM, then
 // SIGKILL.
 #pragma once
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,8 @@ struct LaunchOptions {
   int nproc = 1;
   double grace_s = 20;  // after a rank failed: how long the others may take to stop by themselves
   bool quiet = false;   // no launcher message on success
+  // Raised by SIGTERM: passed on to every rank, which checkpoints and exits (stop_signal.h).
+  const std::atomic<bool>* stop_requested = nullptr;
 };
 
 // Runs `args` (argv[0] the program) as `nproc` ranks; returns the exit code:

@@ -2,6 +2,7 @@
 #include "app/sweep_runner.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,8 +10,11 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <thread>
 
 #include "app/device_pool.h"
+#include "app/stop_signal.h"
+#include "core/dir_lock.h"
 #include "core/errors.h"
 #include "core/files.h"
 #include "core/progress.h"
@@ -73,6 +77,9 @@ void collect(SweepSummary& sum, const SweepRun& r, const fs::path& dir, const Ch
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   if (code == 0 && st == "finished") {
     (child.was_finished ? sum.skipped : sum.finished) += 1;
+  } else if (code == kExitInterrupted || st == "interrupted") {
+    ++sum.interrupted;
+    sum.problems.push_back(fmt::format("{}: interrupted by SIGTERM (resumes when the sweep runs again)", r.name));
   } else if (st == "diverged") {
     ++sum.diverged;
     sum.problems.push_back(fmt::format("{}: diverged (see {}/status.json)", r.name, dir.string()));
@@ -91,13 +98,17 @@ SweepSummary run_sweep(const SweepPlan& plan, const fs::path& out, const SweepOp
   const int64_t jobs = std::min(o.jobs, pool.capacity());
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<SweepRun> mine = shard_runs(plan, o.shard, o.shards);
-  ensure_directory(out);
+  // One process per shard of a sweep folder (Slurm's array tasks share it); each run locks its own directory.
+  const DirLock lock(out, fmt::format("sweep folder's shard {}/{}", o.shard, o.shards),
+                     fmt::format(".lrid-sweep-{}-of-{}.lock", o.shard, o.shards));
   SweepSummary sum;
   Progress progress(fmt::format("sweep {}", out.filename().string()), static_cast<int64_t>(mine.size()), o.progress, 30.0);
   std::map<pid_t, Child> running;
   std::size_t next = 0, done = 0;
-  while (next < mine.size() || !running.empty()) {
-    while (next < mine.size() && static_cast<int64_t>(running.size()) < jobs) {
+  bool forwarded = false;
+  auto stopping = [&] { return o.stop_requested && o.stop_requested->load(); };
+  while ((next < mine.size() && !stopping()) || !running.empty()) {
+    while (next < mine.size() && !stopping() && static_cast<int64_t>(running.size()) < jobs) {
       const auto devices = pool.acquire();
       if (!devices) break;  // capacity bounds jobs, so a free set exists whenever a slot does
       const fs::path dir = out / mine[next].name;
@@ -106,9 +117,17 @@ SweepSummary run_sweep(const SweepPlan& plan, const fs::path& out, const SweepOp
       running[start_run(plan, mine[next], dir, lrid_binary, *devices)] = Child{next, was_finished, *devices};
       ++next;
     }
+    if (stopping() && !forwarded) {  // the runs checkpoint at their next step boundary and exit
+      for (const auto& [p, c] : running) kill(p, SIGTERM);
+      forwarded = true;
+    }
     int status = 0;
-    const pid_t pid = waitpid(-1, &status, 0);
-    if (pid <= 0 || !running.count(pid)) continue;
+    const pid_t pid = waitpid(-1, &status, WNOHANG);  // polled, so that a SIGTERM is seen at once
+    if (pid == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    if (pid < 0 || !running.count(pid)) continue;
     const Child child = running.at(pid);
     running.erase(pid);
     pool.release(child.devices);
@@ -116,6 +135,7 @@ SweepSummary run_sweep(const SweepPlan& plan, const fs::path& out, const SweepOp
     progress.update(static_cast<int64_t>(++done),
                     fmt::format("{} finished, {} failed", sum.finished + sum.skipped, sum.failed + sum.diverged));
   }
+  sum.not_started = static_cast<int64_t>(mine.size() - next);
   sum.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   progress.finish(fmt::format("{} finished, {} skipped, {} failed, {} diverged", sum.finished, sum.skipped, sum.failed,
                               sum.diverged));

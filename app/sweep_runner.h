@@ -3,6 +3,7 @@
 // each, --jobs at a time. Resumable: a finished run only has its configuration
 // checked (and counts as skipped), an interrupted one resumes from its checkpoint.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -18,10 +19,14 @@ struct SweepOptions {
   bool progress = true;
   std::vector<std::string> devices;  // CUDA devices to share out (none: the runs see what the sweep sees)
   int64_t gpus_per_run = 1;          // > 1: each run trains data-parallel, one rank per device
+  // Raised by SIGTERM: start no more runs, pass the signal to the running ones (which checkpoint).
+  const std::atomic<bool>* stop_requested = nullptr;
 };
 
 struct SweepSummary {
   int64_t finished = 0, skipped = 0, failed = 0, diverged = 0;
+  int64_t interrupted = 0;  // stopped by SIGTERM (they resume when the sweep runs again)
+  int64_t not_started = 0;  // left when a SIGTERM stopped the sweep
   double wall_time_s = 0;
   std::vector<std::string> problems;  // "run: reason"
 };

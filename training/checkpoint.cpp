@@ -5,8 +5,10 @@
 
 #include <filesystem>
 #include <regex>
+#include <sstream>
 
 #include "core/errors.h"
+#include "core/files.h"
 #include "training/optimizer.h"
 
 namespace lrid {
@@ -20,6 +22,12 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, const Na
   archive.write("state/wall_time_s", torch::tensor(state.wall_time_s, torch::kFloat64));
   archive.write("state/train_time_s", torch::tensor(state.train_time_s, torch::kFloat64));
   archive.write("state/record_time_s", torch::tensor(state.record_time_s, torch::kFloat64));
+  // [loss, align, correct, images, batches]; the counts are exact in float64 (below 2^53).
+  archive.write("state/window", torch::tensor({state.window_loss, state.window_align,
+                                               static_cast<double>(state.window_correct),
+                                               static_cast<double>(state.window_images),
+                                               static_cast<double>(state.window_batches)},
+                                              torch::kFloat64));
   torch::Device device = torch::kCPU;
   auto params = model.parameters();
   if (!params.empty()) device = params.front().device();
@@ -32,15 +40,16 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, const Na
     archive.write(name, opt);
     if (!device.is_cpu()) optimizer_state_to(*optimizer, device);
   }
-  std::string tmp = path + ".tmp";
+  // Serialised in memory, then written by write_file_atomic: LibTorch's own file
+  // writer throws from its destructor when the disk fills (std::terminate),
+  // where this reports ENOSPC/EIO in one line and leaves the previous checkpoint.
+  std::ostringstream bytes;
   try {
-    archive.save_to(tmp);
+    archive.save_to(bytes);
   } catch (const c10::Error& e) {
-    throw IoError(fmt::format("{}: cannot write checkpoint: {}", path, e.msg()));
+    throw IoError(fmt::format("{}: cannot serialise checkpoint: {}", path, e.msg().substr(0, e.msg().find('\n'))));
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw IoError(fmt::format("{}: cannot rename checkpoint into place: {}", path, ec.message()));
+  write_file_atomic(path, bytes.str());
 }
 
 TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
@@ -72,6 +81,16 @@ TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
     state.train_time_s = train.item<double>();
     torch::Tensor record;
     if (archive.try_read("state/record_time_s", record)) state.record_time_s = record.item<double>();
+    torch::Tensor window;  // absent in checkpoints written before it was kept: an empty window
+    if (archive.try_read("state/window", window) && window.numel() == 5) {
+      const auto w = window.to(torch::kFloat64).contiguous();
+      const double* v = w.data_ptr<double>();
+      state.window_loss = v[0];
+      state.window_align = v[1];
+      state.window_correct = static_cast<int64_t>(v[2]);
+      state.window_images = static_cast<int64_t>(v[3]);
+      state.window_batches = static_cast<int64_t>(v[4]);
+    }
     for (const auto& [name, optimizer] : optimizers) {
       if (optimizer == nullptr) continue;
       torch::serialize::InputArchive opt;

@@ -17,6 +17,10 @@ struct TrainState {
   double wall_time_s = 0;   // training wall time so far
   double train_time_s = 0;  // time inside training steps (excludes evaluation)
   double record_time_s = 0; // time spent recording observables
+  // The metrics window since the last metrics.csv training row (train_metrics.h's
+  // TrainWindow sums), so that a run resumed between two rows logs the same rows.
+  double window_loss = 0, window_align = 0;
+  int64_t window_correct = 0, window_images = 0, window_batches = 0;
 };
 
 // Named optimizers ("optimizer" for W, "feedback_optimizer" for B); null entries are skipped.

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <sstream>
 
 #include "core/errors.h"
@@ -33,8 +35,12 @@ MetricsLog::MetricsLog(const std::filesystem::path& path, const std::string& hea
 }
 
 void MetricsLog::line(const std::string& text) {
+  errno = 0;
   out_ << text << '\n';
   out_.flush();
+  // A full disk or an I/O error: one line naming the file (a torn last line is dropped on resume).
+  if (!out_)
+    throw IoError(fmt::format("{}: cannot append ({})", path_.string(), errno ? std::strerror(errno) : "write failed"));
 }
 
 }  // namespace lrid

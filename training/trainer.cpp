@@ -26,6 +26,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/dir_lock.h"
 #include "core/errors.h"
 #include "core/progress.h"
 #include "core/run_status.h"
@@ -69,11 +70,15 @@ class TrainingSession {
   void train_step(int64_t step);
   void record_angles(int64_t done);
   void reduce_window();
+  void fold_window_into_root();
   bool log_train(int64_t done);
   bool evaluate_test(int64_t done);
   void record(int64_t step);
   void checkpoint(int64_t step);
+  void save_at(int64_t step);
   TrainResult diverged(int64_t step, const std::string& reason);
+  bool stop_requested();
+  TrainResult interrupted(int64_t done);
   TrainResult finish();
   double wall() const { return wall0_ + std::chrono::duration<double>(Clock::now() - t0_).count(); }
   int64_t steps_every(double epochs) const {
@@ -87,6 +92,7 @@ class TrainingSession {
   TrainOptions train_options_;
   DataParallel* dp_ = nullptr;  // null: one process
   bool root_ = true;            // rank 0 (or the only process): writes the run directory
+  std::unique_ptr<DirLock> lock_;
   BatchShard shard_;
   int64_t threads_ = 1;
   torch::Device device_ = torch::kCPU;
@@ -103,6 +109,7 @@ class TrainingSession {
   int64_t spe_ = 1, total_ = 1;
   TrainState state_;
   bool resumed_ = false;
+  int64_t saved_step_ = -1;  // the step of the newest checkpoint this session wrote (known on every rank)
   std::unique_ptr<MetricsLog> metrics_, angles_;
   std::unique_ptr<Recorder> recorder_;
   std::unique_ptr<Progress> progress_;
@@ -133,8 +140,12 @@ TrainingSession::TrainingSession(const Config& config, TrainingOptions options, 
   if (compute_.precision == "fp16") scaler_ = std::make_unique<GradScaler>(device_);
   set_up_data();
   set_up_model();
-  // The run directory is touched only once the data and model are known to be good.
-  if (root_) open_run_directory(config_, run_dir_, dir_state_);
+  // The run directory is touched only once the data and model are known to be good,
+  // and by one process at a time (a second one pointed at it refuses here).
+  if (root_) {
+    lock_ = std::make_unique<DirLock>(run_dir_, "run directory");
+    open_run_directory(config_, run_dir_, dir_state_);
+  }
   set_up_optimizers();
   resume_and_open_logs();
 }
@@ -310,6 +321,22 @@ bool TrainingSession::log_train(int64_t done) {
   return true;
 }
 
+// Before a checkpoint: the window's sums over every rank move into rank 0's
+// (which the checkpoint keeps), the others' start again from zero; the next
+// reduce_window() then sums the same totals.
+void TrainingSession::fold_window_into_root() {
+  if (!dp_) return;
+  torch::Tensor images = torch::tensor({window_->images}, torch::kInt64).to(device_);
+  dp_->all_reduce_sum({window_->loss, window_->correct, window_->align, images});
+  if (root_) {
+    window_->images = images.item<int64_t>();
+  } else {
+    const int64_t batches = window_->batches;  // steps since the row: the same on every rank
+    window_->reset();
+    window_->batches = batches;
+  }
+}
+
 // The window's sums over every rank: loss and alignment loss as means of the
 // ranks' per-batch means (equal shards), accuracy over all images.
 void TrainingSession::reduce_window() {
@@ -346,12 +373,23 @@ void TrainingSession::record(int64_t step) {
       recorder_->record(model, [&](const torch::Tensor& x) { return task.probe_forward(model, x); }, step);
 }
 
-void TrainingSession::checkpoint(int64_t step) {
-  if (!root_) return;
-  if (step % steps_every(o_.run.checkpoint_every) != 0 && step != total_) return;
+void TrainingSession::save_at(int64_t step) {
   state_.step = step;
   state_.wall_time_s = wall();
+  state_.window_loss = window_->loss.item<double>();
+  state_.window_align = window_->align.item<double>();
+  state_.window_correct = window_->correct.item<int64_t>();
+  state_.window_images = window_->images;
+  state_.window_batches = window_->batches;
   save_checkpoint((run_dir_ / "checkpoints" / fmt::format("step_{}.pt", step)).string(), *model_, optimizers_, state_);
+}
+
+void TrainingSession::checkpoint(int64_t step) {
+  if (step % steps_every(o_.run.checkpoint_every) != 0 && step != total_) return;
+  fold_window_into_root();
+  saved_step_ = step;  // on every rank, so that all agree whether interrupted() must save
+  if (!root_) return;
+  save_at(step);
   const auto all = list_checkpoints(run_dir_);
   const auto keep = static_cast<std::size_t>(o_.run.keep_checkpoints);
   std::error_code ec;
@@ -375,6 +413,42 @@ TrainResult TrainingSession::diverged(int64_t step, const std::string& reason) {
   return result;
 }
 
+// Whether to stop at this step boundary: asked by a signal, agreed by every
+// rank (each may see its SIGTERM at another step; all stop at the same one).
+bool TrainingSession::stop_requested() {
+  const bool mine = train_options_.stop_requested && train_options_.stop_requested->load();
+  if (!dp_) return mine;
+  torch::Tensor any = torch::tensor({mine ? int64_t{1} : int64_t{0}}, torch::kInt64).to(device_);
+  dp_->all_reduce_sum({any});
+  return any.item<int64_t>() > 0;
+}
+
+// Stopped on request after `done` steps: a checkpoint there (unless one was just
+// written), status.json says so, and the same command resumes from that step.
+TrainResult TrainingSession::interrupted(int64_t done) {
+  if (saved_step_ != done) {
+    fold_window_into_root();
+    saved_step_ = done;
+    if (root_) save_at(done);
+  }
+  TrainResult r;
+  r.status = "interrupted";
+  r.reason = fmt::format("stopped by a signal after step {} of {}; a checkpoint holds it", done, total_);
+  r.steps = done;
+  r.rank = shard_.index;
+  r.device = device_.str();
+  if (root_) {
+    RunStatus s;
+    s.status = "interrupted";
+    s.reason = r.reason + "; run the same command again to resume";
+    s.step = done;
+    s.total_steps = total_;
+    write_status(run_dir_, s);
+  }
+  progress_->finish("interrupted");
+  return r;
+}
+
 TrainResult TrainingSession::run() {
   progress_ = std::make_unique<Progress>(fmt::format("train {}", run_dir_.filename().string()), total_,
                                          train_options_.progress);
@@ -382,6 +456,15 @@ TrainResult TrainingSession::run() {
   t0_ = Clock::now();
   wall0_ = state_.wall_time_s;
   window_ = std::make_unique<TrainWindow>(device_);
+  if (resumed_ && root_) {  // the rows' window as the checkpoint left it
+    window_->loss.fill_(state_.window_loss);
+    window_->align.fill_(state_.window_align);
+    window_->correct.fill_(state_.window_correct);
+    window_->images = state_.window_images;
+    window_->batches = state_.window_batches;
+  } else if (resumed_) {
+    window_->batches = state_.window_batches;
+  }
   if (!resumed_) record(0);  // the initialisation, before any update
   for (int64_t step = state_.step; step < total_; ++step) {
     if (train_options_.stop_at_step >= 0 && step == train_options_.stop_at_step) {
@@ -402,6 +485,7 @@ TrainResult TrainingSession::run() {
       return diverged(done, fmt::format("non-finite test loss ({}) at step {}", last_eval_.loss, done));
     record(done);  // before the checkpoint, so a resumed run never records a point twice
     checkpoint(done);
+    if (done < total_ && stop_requested()) return interrupted(done);
   }
   return finish();
 }

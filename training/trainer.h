@@ -2,6 +2,7 @@
 // with evaluation on the test split, metrics.csv, checkpoints, resume, and a
 // status marker written last.
 #pragma once
+#include <atomic>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -15,6 +16,8 @@ struct TrainOptions {
   bool progress = true;   // progress bar / log lines on stderr
   bool resume = true;     // continue from the newest checkpoint in the run directory
   int64_t stop_at_step = -1;  // tests: return "interrupted" before this step, as if killed
+  // Raised (by a SIGTERM handler): finish the current step, checkpoint, return "interrupted".
+  const std::atomic<bool>* stop_requested = nullptr;
   // Data parallel: the bound on the rendezvous and on every collective
   // (rank 0 evaluates and records while the others wait in the next step's).
   double collective_timeout_s = 1800;
@@ -22,7 +25,7 @@ struct TrainOptions {
 };
 
 struct TrainResult {
-  std::string status;          // finished | diverged | already-finished | interrupted
+  std::string status;          // finished | diverged | already-finished | interrupted (stop_at_step, stop_requested)
   std::string reason;          // for diverged runs
   int64_t steps = 0;
   double test_accuracy = 0, test_loss = 0;

@@ -2,9 +2,14 @@
 // one line with the right exit code and no output written for bad input; a
 // finished run is not redone.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include "test_paths.h"
 #include "test_util.h"
@@ -55,6 +60,33 @@ TEST(CliTrain, TrainsThenReportsAlreadyFinished) {
     EXPECT_NE(r.out.find(expected), std::string::npos) << r.out;
     EXPECT_TRUE(fs::exists(t.path() / "run" / "status.json"));
   }
+}
+
+// Two `lrid train` on one run directory: the second refuses in one line naming
+// the first's PID (exit 4) and writes nothing; the first finishes untouched.
+TEST(CliTrain, SecondProcessOnTheSameRunDirectoryRefuses) {
+  test::TempDir t;
+  const auto run = t.path() / "run";
+  const std::string cmd = fmt::format("exec {} train {} schedule.parameters.epochs=150 -q --out {} > {}/first.log 2>&1",
+                                      LRID_BINARY, config_fixture("good.yaml"), run.string(), t.str());
+  const pid_t first = fork();
+  if (first == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(run / "metrics.csv") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto second = train_fixture("good.yaml", "schedule.parameters.epochs=150 -q", run);
+  int status = 0;
+  waitpid(first, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(second.code, 4) << second.out;
+  EXPECT_EQ(std::count(second.out.begin(), second.out.end(), '\n'), 1) << second.out;
+  EXPECT_NE(second.out.find("in use by process " + std::to_string(first) + "@"), std::string::npos) << second.out;
+  std::ifstream status_file(run / "status.json");
+  std::string text((std::istreambuf_iterator<char>(status_file)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"finished\""), std::string::npos) << text;
 }
 
 TEST(CliTrain, PrintConfigWritesTheResolvedConfigurationOnly) {

@@ -13,6 +13,8 @@
 #include <random>
 #include <thread>
 
+#include "core/dir_lock.h"
+#include "core/errors.h"
 #include "core/run_status.h"
 #include "test_paths.h"
 #include "test_util.h"
@@ -49,6 +51,22 @@ TEST(SweepRunner, CountsFinishedThenSkippedRunsFromTheirStatus) {
   EXPECT_EQ(third.skipped, 1);
   ASSERT_EQ(third.problems.size(), 1u);
   EXPECT_NE(third.problems[0].find(plan.runs[0].name), std::string::npos) << third.problems[0];
+}
+
+// Two sweep processes on one shard of one folder: the second refuses (Slurm's
+// array tasks, each on its own shard, share the folder freely).
+TEST(SweepRunner, SecondProcessOnTheSameShardRefuses) {
+  test::TempDir t;
+  SweepPlan plan = load_sweep(small_sweep());
+  plan.runs.resize(1);
+  SweepOptions o;
+  o.progress = false;
+  o.shard = 1;
+  o.shards = 3;
+  const DirLock held(t.path(), "held", ".lrid-sweep-1-of-3.lock");  // as if another process ran shard 1/3
+  test::expect_error<IoError>([&] { run_sweep(plan, t.path(), o, LRID_BINARY); }, "shard 1/3 is in use by process");
+  o.shard = 0;
+  EXPECT_NO_THROW(run_sweep(plan, t.path(), o, LRID_BINARY));
 }
 
 // X, Y and layer of a dataset built from a sweep directory.
