@@ -77,6 +77,7 @@ class TrainingSession {
   void checkpoint(int64_t step);
   void save_at(int64_t step);
   TrainResult diverged(int64_t step, const std::string& reason);
+  std::string divergence_hint();
   bool stop_requested();
   TrainResult interrupted(int64_t done);
   TrainResult finish();
@@ -116,6 +117,7 @@ class TrainingSession {
   std::unique_ptr<TrainWindow> window_;
   Evaluation last_eval_;
   double lr_ = 0;
+  double last_objective_ = 0, last_align_ = 0;  // the last step's objective and alignment loss (CPU, one process)
   Clock::time_point t0_;
   double wall0_ = 0;
 };
@@ -291,6 +293,10 @@ void TrainingSession::train_step(int64_t step) {
   }
   if (scaler_) scaler_->update();
   window_->add(out, align);
+  if (!dp_ && device_.is_cpu()) {
+    last_objective_ = objective.item<double>();
+    last_align_ = align.defined() ? align.item<double>() : 0.0;
+  }
   if (probe_angles && root_) record_angles(step + 1);
   state_.train_time_s += std::chrono::duration<double>(Clock::now() - ts).count();
 }
@@ -396,6 +402,30 @@ void TrainingSession::checkpoint(int64_t step) {
   for (std::size_t i = 0; i + keep < all.size(); ++i) fs::remove(all[i].second, ec);
 }
 
+// Where a divergence shows and what to change: the first layer (input to
+// output) whose W or B holds a non-finite value, and the step size that moves it.
+std::string TrainingSession::divergence_hint() {
+  torch::NoGradGuard no_grad;
+  for (const auto& l : model_->layers()) {
+    const bool w_bad = !torch::isfinite(l.layer->weight()).all().item<bool>();
+    const torch::Tensor& b = l.layer->feedback();
+    const bool b_bad = b.defined() && !torch::isfinite(b).all().item<bool>();
+    if (!w_bad && !b_bad) continue;
+    if (b_bad && !w_bad && feedback_optimizer_)
+      return fmt::format("rule {}: layer {}'s B went non-finite first; lower rule.parameters.feedback_lr (now {}) "
+                         "or set rule.parameters.feedback_optimizer=adam", o_.rule_type, l.name,
+                         o_.rule.feedback.lr > 0 ? fmt::format("{}", o_.rule.feedback.lr) : "W's");
+    return fmt::format("rule {}: layer {}'s {} went non-finite first; lower optimizer.parameters.lr (now {})",
+                       o_.rule_type, l.name, w_bad && b_bad ? "W and B" : (w_bad ? "W" : "B"), o_.optimizer.lr);
+  }
+  if (feedback_optimizer_ && !std::isfinite(last_align_))
+    return fmt::format("rule {}: B's alignment loss went non-finite while every W and B is finite; lower "
+                       "rule.parameters.feedback_lr (now {}) or set rule.parameters.feedback_optimizer=adam",
+                       o_.rule_type, o_.rule.feedback.lr > 0 ? fmt::format("{}", o_.rule.feedback.lr) : "W's");
+  return fmt::format("rule {}: the loss went non-finite while every W and B is finite; lower optimizer.parameters.lr "
+                     "(now {})", o_.rule_type, o_.optimizer.lr);
+}
+
 TrainResult TrainingSession::diverged(int64_t step, const std::string& reason) {
   TrainResult result;
   result.status = "diverged";
@@ -475,11 +505,17 @@ TrainResult TrainingSession::run() {
     }
     train_step(step);
     const int64_t done = step + 1;
+    // One process on a CPU: caught at the step it happens (no device to wait for, no ranks to agree).
+    if (!dp_ && device_.is_cpu() && !std::isfinite(last_objective_))
+      return diverged(done, fmt::format("non-finite training objective ({}) at step {}; {}", last_objective_, done,
+                                        divergence_hint()));
     if (!log_train(done)) {
       const double loss = window_->mean_loss();
       return std::isfinite(loss)
-                 ? diverged(done, fmt::format("non-finite alignment loss ({}) by step {}", window_->mean_align(), done))
-                 : diverged(done, fmt::format("non-finite training loss ({}) by step {}", loss, done));
+                 ? diverged(done, fmt::format("non-finite alignment loss ({}) by step {}; {}", window_->mean_align(),
+                                              done, divergence_hint()))
+                 : diverged(done, fmt::format("non-finite training loss ({}) by step {}; {}", loss, done,
+                                              divergence_hint()));
     }
     if (!evaluate_test(done))
       return diverged(done, fmt::format("non-finite test loss ({}) at step {}", last_eval_.loss, done));

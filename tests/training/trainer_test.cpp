@@ -201,6 +201,23 @@ TEST(Trainer, DivergenceIsRecordedNotDropped) {
   EXPECT_NE(read_file(t.path() / "run" / "status.json").find("non-finite"), std::string::npos);
 }
 
+// Caught at the step it happens, in one line naming the rule, the first layer
+// that went non-finite, and the setting to change.
+TEST(Trainer, DivergenceNamesTheRuleTheLayerAndTheSetting) {
+  TempDir t;
+  Config c = trainer_config({"optimizer.parameters.lr=1e30", "model.type=knetlrn", "rule.type=fa",
+                             "run.parameters.log_every=1000"});
+  TrainOptions o;
+  o.progress = false;
+  TrainResult r = train(c, t.path() / "run", o);
+  ASSERT_EQ(r.status, "diverged");
+  EXPECT_LE(r.steps, 3) << r.reason;  // not at the next metrics row (step 1000)
+  EXPECT_NE(r.reason.find("rule fa: layer "), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find("'s W went non-finite first; lower optimizer.parameters.lr (now 1e+30)"), std::string::npos)
+      << r.reason;
+  EXPECT_EQ(r.reason.find('\n'), std::string::npos);
+}
+
 TEST(Trainer, CudaRunCheckpointLoadsOnCpu) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine";
   TempDir t;
