@@ -6,6 +6,7 @@ find_package(GTest REQUIRED)
 include(GoogleTest)
 
 # Paths for tests come from a generated header (not -D flags) so the PCH stays valid.
+set(LRID_PYTHON "" CACHE FILEPATH "Python with numpy, scipy and torch, for reference tests")
 configure_file(${CMAKE_SOURCE_DIR}/tests/test_paths.h.in ${CMAKE_BINARY_DIR}/generated/test_paths.h @ONLY)
 add_library(lrid_test_support INTERFACE)
 target_include_directories(lrid_test_support INTERFACE ${CMAKE_BINARY_DIR}/generated ${CMAKE_SOURCE_DIR}/tests)
@@ -63,7 +64,6 @@ foreach(t lrid_base_tests lrid_tests)
 endforeach()
 
 # The NumPy/SciPy/scikit-learn reference runs against the CLI (need the venv's Python).
-set(LRID_PYTHON "" CACHE FILEPATH "Python with numpy, scipy and torch, for reference tests")
 if(LRID_PYTHON)
   add_test(NAME observables_golden_python
            COMMAND ${LRID_PYTHON} ${CMAKE_SOURCE_DIR}/tests/observables/golden_statistics.py --check $<TARGET_FILE:lrid>)

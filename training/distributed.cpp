@@ -192,7 +192,10 @@ DataParallel::DataParallel(const RankEnvironment& env, torch::Device device, std
   try {
     c10d::TCPStoreOptions so;
     so.port = static_cast<std::uint16_t>(env.master_port);
-    so.isServer = env.rank == 0;
+    // Under torchrun the agent already serves the store on MASTER_PORT (and says so):
+    // every rank is then a client of it, rank 0 included.
+    const char* agent_store = std::getenv("TORCHELASTIC_USE_AGENT_STORE");
+    so.isServer = env.rank == 0 && !(agent_store && std::string(agent_store) == "True");
     so.numWorkers = static_cast<std::size_t>(env.world_size);
     so.timeout = timeout;
     s_->store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, so);

@@ -16,6 +16,7 @@
 #include <map>
 #include <thread>
 
+#include "core/run_status.h"
 #include "test_paths.h"
 #include "test_util.h"
 
@@ -246,6 +247,30 @@ TEST_P(DataParallelEquivalence, TwoRanksOfHalfBatchesEqualOneProcess) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Rules, DataParallelEquivalence, ::testing::Values("sgdm", "adam", "fa", "ia", "kp"));
+
+// torchrun itself (the venv's, from the same wheel) as the launcher: its agent
+// serves the store and lrid's ranks join it; the run equals `--nproc 2`'s.
+TEST(DataParallelLaunchers, TorchrunRunEqualsTheNprocRun) {
+  const fs::path python = LRID_PYTHON;
+  const fs::path torchrun = python.parent_path() / "torchrun";
+  if (python.empty() || !fs::exists(torchrun)) GTEST_SKIP() << "no torchrun next to " << LRID_PYTHON;
+  test::TempDir t;
+  const std::string args = fmt::format("train {} observables.parameters.points=3 -q", dp_fixture());
+  const std::string cmd = fmt::format("{} --nproc-per-node 2 --master-port {} --no-python {} {} -o {}/a/run 2>&1",
+                                      torchrun.string(), free_local_port(), LRID_BINARY, args, t.str());
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  ASSERT_EQ(pclose(p), 0) << out;
+  EXPECT_EQ(out.find("failed to bind"), std::string::npos) << out;  // rank 0 joins the agent's store
+  ASSERT_EQ(run_lrid(fmt::format("{} -o {}/b/run --nproc 2", args, t.str())).code, 0);
+  const std::vector<std::string> times = {"record_time_s", "wall_time_s"};
+  EXPECT_EQ(csv_numbers(t.path() / "a/run/metrics.csv", times), csv_numbers(t.path() / "b/run/metrics.csv", times));
+  const auto status = read_status(t.path() / "a/run");
+  ASSERT_TRUE(status && status->result);
+  EXPECT_EQ(status->result->world_size, 2);
+}
 
 // BatchNorm's statistics are per rank, so a BN model's 2-rank run is not the
 // 1-process run; both must train (synthetic classes are separable), to within a band.
