@@ -78,7 +78,7 @@ class TrainingSession {
   void save_at(int64_t step);
   TrainResult diverged(int64_t step, const std::string& reason);
   std::string divergence_hint();
-  bool stop_requested();
+  bool stop_requested(int64_t done);
   TrainResult interrupted(int64_t done);
   TrainResult finish();
   double wall() const { return wall0_ + std::chrono::duration<double>(Clock::now() - t0_).count(); }
@@ -445,9 +445,13 @@ TrainResult TrainingSession::diverged(int64_t step, const std::string& reason) {
 
 // Whether to stop at this step boundary: asked by a signal, agreed by every
 // rank (each may see its SIGTERM at another step; all stop at the same one).
-bool TrainingSession::stop_requested() {
+// Ranks agree every kStopCheckEvery steps only, so that a step carries no
+// collective (and no wait for the slowest rank) beyond the gradients'.
+bool TrainingSession::stop_requested(int64_t done) {
   const bool mine = train_options_.stop_requested && train_options_.stop_requested->load();
   if (!dp_) return mine;
+  constexpr int64_t kStopCheckEvery = 16;
+  if (done % kStopCheckEvery != 0) return false;
   torch::Tensor any = torch::tensor({mine ? int64_t{1} : int64_t{0}}, torch::kInt64).to(device_);
   dp_->all_reduce_sum({any});
   return any.item<int64_t>() > 0;
@@ -521,7 +525,7 @@ TrainResult TrainingSession::run() {
       return diverged(done, fmt::format("non-finite test loss ({}) at step {}", last_eval_.loss, done));
     record(done);  // before the checkpoint, so a resumed run never records a point twice
     checkpoint(done);
-    if (done < total_ && stop_requested()) return interrupted(done);
+    if (done < total_ && stop_requested(done)) return interrupted(done);
   }
   return finish();
 }
