@@ -3,11 +3,25 @@
 // error of two tensors, a bf16 autocast scope and a channels-last check.
 #pragma once
 #include <ATen/autocast_mode.h>
+#include <torch/serialize.h>
 #include <torch/torch.h>
+
+#include <map>
+#include <string>
 
 namespace lrid::test {
 
 inline const auto kDouble = torch::TensorOptions().dtype(torch::kFloat64);
+
+// A checkpoint's parameters ("param/<name>" -> tensor), read without building the model.
+inline std::map<std::string, torch::Tensor> checkpoint_params(const std::string& file) {
+  torch::serialize::InputArchive archive;
+  archive.load_from(file);
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& key : archive.keys())
+    if (key.rfind("param/", 0) == 0) archive.read(key, out[key]);
+  return out;
+}
 
 // |a - b| / |b| (Frobenius norms), with |b| floored so that b = 0 does not divide by zero.
 inline double rel_err(const torch::Tensor& a, const torch::Tensor& b) {

@@ -17,6 +17,7 @@
 
 #include "core/files.h"
 #include "test_paths.h"
+#include "test_tensors.h"
 #include "test_util.h"
 
 namespace lrid {
@@ -52,17 +53,6 @@ int terminate_when(pid_t pid, const fs::path& file) {
   return status;
 }
 
-std::map<std::string, torch::Tensor> params_of(const fs::path& file) {
-  torch::serialize::InputArchive archive;
-  archive.load_from(file.string());
-  std::map<std::string, torch::Tensor> out;
-  for (const auto& key : archive.keys()) {
-    if (key.rfind("param/", 0) != 0) continue;
-    archive.read(key, out[key]);
-  }
-  return out;
-}
-
 // metrics.csv without its two time columns.
 std::string metrics_without_times(const fs::path& file) {
   std::ifstream in(file);
@@ -76,7 +66,8 @@ std::string metrics_without_times(const fs::path& file) {
 
 // The uninterrupted run against `dir`, resumed after a SIGTERM: the same.
 void expect_same_as_uninterrupted(const fs::path& dir, const fs::path& whole) {
-  const auto a = params_of(dir / "checkpoints/step_600.pt"), b = params_of(whole / "checkpoints/step_600.pt");
+  const auto a = test::checkpoint_params(dir / "checkpoints/step_600.pt");
+  const auto b = test::checkpoint_params(whole / "checkpoints/step_600.pt");
   ASSERT_EQ(a.size(), b.size());
   for (const auto& [k, w] : a) EXPECT_TRUE(torch::equal(w, b.at(k))) << k;
   EXPECT_EQ(metrics_without_times(dir / "metrics.csv"), metrics_without_times(whole / "metrics.csv"));

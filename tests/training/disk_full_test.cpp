@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "test_paths.h"
+#include "test_tensors.h"
 #include "test_util.h"
 
 namespace lrid {
@@ -39,15 +40,6 @@ class SmallDisk {
   bool mounted_ = false;
 };
 
-std::map<std::string, torch::Tensor> weights(const fs::path& file) {
-  torch::serialize::InputArchive archive;
-  archive.load_from(file.string());
-  std::map<std::string, torch::Tensor> out;
-  for (const auto& key : archive.keys())
-    if (key.rfind("param/", 0) == 0) archive.read(key, out[key]);
-  return out;
-}
-
 TEST(DiskFull, TrainReportsItKeepsWholeFilesAndResumesOnceThereIsSpace) {
   test::TempDir t;
   SmallDisk disk(t.path() / "disk", "1000k");  // room for one checkpoint of this fixture (~580 KB), not two
@@ -64,7 +56,7 @@ TEST(DiskFull, TrainReportsItKeepsWholeFilesAndResumesOnceThereIsSpace) {
   for (const auto& e : fs::recursive_directory_iterator(t.path() / "disk/run")) {
     EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
     if (e.path().extension() == ".pt") {
-      EXPECT_NO_THROW(weights(e.path())) << e.path();
+      EXPECT_NO_THROW(test::checkpoint_params(e.path())) << e.path();
       ++checkpoints;
     }
   }
@@ -74,8 +66,8 @@ TEST(DiskFull, TrainReportsItKeepsWholeFilesAndResumesOnceThereIsSpace) {
   ASSERT_EQ(again.code, 0) << again.out;
   const auto whole = test::run_lrid(args + (t.path() / "whole/run").string());
   ASSERT_EQ(whole.code, 0) << whole.out;
-  const auto a = weights(t.path() / "disk/run/checkpoints/step_160.pt");
-  const auto b = weights(t.path() / "whole/run/checkpoints/step_160.pt");
+  const auto a = test::checkpoint_params(t.path() / "disk/run/checkpoints/step_160.pt");
+  const auto b = test::checkpoint_params(t.path() / "whole/run/checkpoints/step_160.pt");
   for (const auto& [k, w] : a) EXPECT_TRUE(torch::equal(w, b.at(k))) << k;
 }
 

@@ -16,8 +16,11 @@
 #include <map>
 #include <thread>
 
+#include "core/errors.h"
+#include "core/files.h"
 #include "core/run_status.h"
 #include "test_paths.h"
+#include "test_tensors.h"
 #include "test_util.h"
 
 namespace lrid {
@@ -162,20 +165,6 @@ TEST(DataParallel, NcclBroadcastAndAllReduceOnTwoGpus) {
 
 std::string dp_fixture() { return std::string(LRID_SOURCE_DIR) + "/tests/fixtures/configs/data_parallel.yaml"; }
 
-// Every parameter of a checkpoint, by name.
-std::map<std::string, torch::Tensor> checkpoint_params(const fs::path& file) {
-  torch::serialize::InputArchive archive;
-  archive.load_from(file.string());
-  std::map<std::string, torch::Tensor> out;
-  for (const auto& key : archive.keys()) {
-    if (key.rfind("param/", 0) != 0) continue;
-    torch::Tensor t;
-    archive.read(key, t);
-    out[key] = t.to(torch::kFloat64);
-  }
-  return out;
-}
-
 // The numbers of a CSV file, row by row, without the time columns.
 std::vector<double> csv_numbers(const fs::path& file, const std::vector<std::string>& skip) {
   std::ifstream in(file);
@@ -221,9 +210,9 @@ TEST_P(DataParallelEquivalence, TwoRanksOfHalfBatchesEqualOneProcess) {
   const auto start = run_lrid(
       fmt::format("train {} {} optimizer.parameters.lr=1e-12 -q -o {}/start", dp_fixture(), args, t.str()));
   ASSERT_EQ(start.code, 0) << start.out;
-  const auto w1 = checkpoint_params(t.path() / "one/checkpoints/step_12.pt");
-  const auto w2 = checkpoint_params(t.path() / "two/checkpoints/step_12.pt");
-  const auto w0 = checkpoint_params(t.path() / "start/checkpoints/step_12.pt");
+  const auto w1 = test::checkpoint_params(t.path() / "one/checkpoints/step_12.pt");
+  const auto w2 = test::checkpoint_params(t.path() / "two/checkpoints/step_12.pt");
+  const auto w0 = test::checkpoint_params(t.path() / "start/checkpoints/step_12.pt");
   ASSERT_EQ(w1.size(), w2.size());
   // Measured: at most 4e-9 apart after 12 steps (fp32), while every tensor that trains moved by far more.
   for (const auto& [k, w] : w1) {
@@ -314,11 +303,6 @@ pid_t start_rank(int rank, int port, const std::string& args, const fs::path& lo
   return pid;
 }
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 // Rank 1 killed with SIGKILL mid-run: rank 0 stops within a bounded time with
 // one line naming rank 1, every checkpoint on disk is whole, and running the
 // same command again resumes and ends where an uninterrupted run ends.
@@ -348,12 +332,12 @@ TEST(DataParallelFaults, KilledRankStopsTheOtherAndTheRunResumes) {
   ASSERT_EQ(done, r0) << "rank 0 did not stop within 30 s of losing rank 1";
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 6);
-  const std::string log0 = read_text(t.path() / "rank0.log");
+  const std::string log0 = read_file(t.path() / "rank0.log");
   EXPECT_NE(log0.find("lost rank 1"), std::string::npos) << log0;
   EXPECT_EQ(std::count(log0.begin(), log0.end(), '\n'), 1) << log0;
   for (const auto& e : fs::directory_iterator(t.path() / "run/checkpoints")) {
     EXPECT_EQ(e.path().extension(), ".pt") << "half-written " << e.path();
-    EXPECT_NO_THROW(checkpoint_params(e.path())) << e.path();
+    EXPECT_NO_THROW(test::checkpoint_params(e.path())) << e.path();
   }
   // The same command again (through the launcher this time) resumes and finishes.
   const auto again = run_lrid(fmt::format("train {} {} --nproc 2", dp_fixture(), args));
@@ -364,8 +348,8 @@ TEST(DataParallelFaults, KilledRankStopsTheOtherAndTheRunResumes) {
                                                       "-q -o {}/whole",
                                                       t.str())));
   ASSERT_EQ(whole.code, 0) << whole.out;
-  const auto resumed = checkpoint_params(t.path() / "run/checkpoints/step_600.pt");
-  const auto uninterrupted = checkpoint_params(t.path() / "whole/checkpoints/step_600.pt");
+  const auto resumed = test::checkpoint_params(t.path() / "run/checkpoints/step_600.pt");
+  const auto uninterrupted = test::checkpoint_params(t.path() / "whole/checkpoints/step_600.pt");
   for (const auto& [k, w] : resumed) EXPECT_TRUE(torch::equal(w, uninterrupted.at(k))) << k;
 }
 
@@ -389,7 +373,13 @@ TEST(DataParallelFaults, LauncherReportsAKilledRank) {
     for (const auto& e : fs::directory_iterator("/proc")) {
       const std::string name = e.path().filename().string();
       if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-      const std::string stat = read_text(e.path() / "stat");
+      std::string stat, env;
+      try {  // a process may end between the listing and the read
+        stat = read_file(e.path() / "stat");
+        env = read_file(e.path() / "environ");
+      } catch (const IoError&) {
+        continue;
+      }
       const auto close = stat.rfind(')');
       if (close == std::string::npos) continue;
       std::stringstream rest(stat.substr(close + 2));
@@ -397,7 +387,6 @@ TEST(DataParallelFaults, LauncherReportsAKilledRank) {
       long ppid = 0;
       rest >> state >> ppid;
       if (ppid != launcher) continue;
-      const std::string env = read_text(e.path() / "environ");
       const bool rank_one = env.find(std::string("RANK=1") + '\0') != std::string::npos;
       if (rank_one && env.find("MASTER_PORT=") != std::string::npos && fs::exists(t.path() / "run/config.yaml"))
         rank1 = static_cast<pid_t>(std::stol(name));
@@ -410,7 +399,7 @@ TEST(DataParallelFaults, LauncherReportsAKilledRank) {
   waitpid(launcher, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 128 + SIGKILL);
-  const std::string log = read_text(t.path() / "launcher.log");
+  const std::string log = read_file(t.path() / "launcher.log");
   EXPECT_NE(log.find("lrid: rank 1 (pid " + std::to_string(rank1) + ") was killed by signal 9 (KILL)"),
             std::string::npos)
       << log;
