@@ -94,15 +94,15 @@ int launch_ranks(const std::vector<std::string>& args, const LaunchOptions& o) {
     running.erase(it);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
     code = exit_code_of(status);
-    // A rank that exited with an error said why; a killed one could not.
-    if (WIFSIGNALED(status))
+    auto say = [&] {
       std::fprintf(stderr, "lrid: rank %d (pid %d) %s; stopping the other %zu rank(s)\n", rank, pid,
                    describe_exit(status).c_str(), running.size());
+    };
+    // A rank that exited with an error said why; a killed one could not.
+    if (WIFSIGNALED(status)) say();
     // The others notice the lost rank at their next collective; give them time to say so, then stop them.
     reap_until(running, Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.grace_s * 1000)));
-    if (!running.empty() && !WIFSIGNALED(status))
-      std::fprintf(stderr, "lrid: rank %d (pid %d) %s; stopping the other %zu rank(s)\n", rank, pid,
-                   describe_exit(status).c_str(), running.size());
+    if (!running.empty() && !WIFSIGNALED(status)) say();
     for (const auto& [p, r] : running) kill(p, SIGTERM);
     reap_until(running, Clock::now() + std::chrono::seconds(5));
     for (const auto& [p, r] : running) kill(p, SIGKILL);

@@ -71,6 +71,7 @@ class TrainingSession {
   void record_angles(int64_t done);
   void reduce_window();
   void fold_window_into_root();
+  int64_t sum_window_over_ranks();
   bool log_train(int64_t done);
   bool evaluate_test(int64_t done);
   void record(int64_t step);
@@ -332,10 +333,9 @@ bool TrainingSession::log_train(int64_t done) {
 // reduce_window() then sums the same totals.
 void TrainingSession::fold_window_into_root() {
   if (!dp_) return;
-  torch::Tensor images = torch::tensor({window_->images}, torch::kInt64).to(device_);
-  dp_->all_reduce_sum({window_->loss, window_->correct, window_->align, images});
+  const int64_t images = sum_window_over_ranks();
   if (root_) {
-    window_->images = images.item<int64_t>();
+    window_->images = images;
   } else {
     const int64_t batches = window_->batches;  // steps since the row: the same on every rank
     window_->reset();
@@ -347,11 +347,17 @@ void TrainingSession::fold_window_into_root() {
 // ranks' per-batch means (equal shards), accuracy over all images.
 void TrainingSession::reduce_window() {
   if (!dp_) return;
-  torch::Tensor images = torch::tensor({window_->images}, torch::kInt64).to(device_);
-  dp_->all_reduce_sum({window_->loss, window_->correct, window_->align, images});
+  window_->images = sum_window_over_ranks();
   window_->loss /= dp_->world_size();
   window_->align /= dp_->world_size();
-  window_->images = images.item<int64_t>();
+}
+
+// The window's loss, correct and alignment sums, in place, and its image count
+// (returned), summed over the ranks.
+int64_t TrainingSession::sum_window_over_ranks() {
+  torch::Tensor images = torch::tensor({window_->images}, torch::kInt64).to(device_);
+  dp_->all_reduce_sum({window_->loss, window_->correct, window_->align, images});
+  return images.item<int64_t>();
 }
 
 // A metrics.csv test row every eval_every epochs; false when the test loss went non-finite.
