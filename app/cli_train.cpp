@@ -14,6 +14,7 @@
 #include "core/yaml_text.h"
 #include "models/registry.h"
 #include "training/config.h"
+#include "training/distributed.h"
 #include "training/trainer.h"
 #include "training/training_options.h"
 
@@ -48,6 +49,8 @@ int launch_train(const TrainCommand& c, const fs::path& dir) {
 
 int run_train(const TrainCommand& c) {
   Config config = load_config(c.config, c.overrides);
+  if (rank_environment().rank == 0)  // once per job, not once per rank
+    for (const auto& note : config.notes) std::cerr << "lrid: note: " << note << "\n";
   if (c.print_config) {
     std::cout << yaml_block(config.to_yaml()) << "\n";
     return 0;

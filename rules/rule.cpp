@@ -26,8 +26,10 @@ using RuleField = OptionsBinding<RuleOptions>::Access<T>;
 
 // The options of an alignment rule: B's loss coefficients, then the parameters every
 // alignment rule shares (and those of a trained B). The prototype holds the traits' settings.
-OptionsBinding<RuleOptions> alignment_options(const RuleTraits& traits, const Coefficients& coefficients) {
+OptionsBinding<RuleOptions> alignment_options(const RuleTraits& traits, const Coefficients& coefficients,
+                                              const FeedbackTraining& feedback) {
   RuleOptions p;
+  p.feedback = feedback;
   p.layer.feedback = true;
   p.layer.trainable_feedback = traits.trainable_feedback;
   p.layer.tie_grad = traits.feedback_gets_w_gradient;
@@ -60,10 +62,20 @@ OptionsBinding<RuleOptions> alignment_options(const RuleTraits& traits, const Co
 }
 
 void add_alignment(Registry<RuleSpec>& reg, const char* name, const char* help, RuleTraits traits,
-                   const Coefficients& coefficients) {
-  reg.add_typed(name, help, RuleSpec{traits, alignment_options(traits, coefficients)});
+                   const Coefficients& coefficients, const FeedbackTraining& feedback = {}) {
+  reg.add_typed(name, help, RuleSpec{traits, alignment_options(traits, coefficients, feedback)});
 }
 
+// B trained by its own Adam at 1e-3 (the default of the separate alignment optimiser
+// in Kunin et al.'s code, learning-rules.md §5.7) instead of the spec's assumption of
+// W's optimiser and step size. Pilots (README "Learning rules", FINDINGS.md): on
+// KNet/Fashion-MNIST with W's SGD at 0.05, B diverges within 10-50 steps under IA (the
+// null term's curvature ~|R_f|^2 grows with the batch-normalised conv1 kernel), AA (the
+// sparse term's curvature ~ the input second moment summed over all pixels) and WM
+// (its fixed point (beta/2alpha) W Sigma is huge for convolutions). Adam's step is
+// invariant to that curvature's scale. SA and KP train on W's step size and keep it:
+// KP's decay must match W's L2 under W's optimiser for W - B to shrink (§6).
+const FeedbackTraining kFeedbackByAdam{"adam", 1e-3, 1.0};
 using RC = RegularizerCoefficients;
 
 void add_rules(Registry<RuleSpec>& reg) {
@@ -72,13 +84,14 @@ void add_rules(Registry<RuleSpec>& reg) {
   add_alignment(reg, "fa", "feedback alignment: errors sent down through a fixed random B", alignment_traits(false), {});
   add_alignment(reg, "ia", "information alignment: B trained by alpha*amp + beta*null + gamma*decay",
                 alignment_traits(true),
-                {{"alpha", 2e-3, &RC::amp, "amp"}, {"beta", 1e-3, &RC::null, "null"}, {"gamma", 1e-3, &RC::decay, "decay"}});
+                {{"alpha", 2e-3, &RC::amp, "amp"}, {"beta", 1e-3, &RC::null, "null"}, {"gamma", 1e-3, &RC::decay, "decay"}},
+                kFeedbackByAdam);
   add_alignment(reg, "sa", "symmetric alignment: B trained by alpha*decay + beta*self", alignment_traits(true),
                 {{"alpha", 1e-3, &RC::decay, "decay"}, {"beta", 2e-3, &RC::self, "self"}});
   add_alignment(reg, "aa", "activation alignment: B trained by alpha*sparse + beta*amp", alignment_traits(true),
-                {{"alpha", 1e-3, &RC::sparse, "sparse"}, {"beta", 2e-3, &RC::amp, "amp"}});
+                {{"alpha", 1e-3, &RC::sparse, "sparse"}, {"beta", 2e-3, &RC::amp, "amp"}}, kFeedbackByAdam);
   add_alignment(reg, "wm", "weight mirror: B trained by alpha*decay + beta*amp", alignment_traits(true),
-                {{"alpha", 1e-3, &RC::decay, "decay"}, {"beta", 1e-3, &RC::amp, "amp"}});
+                {{"alpha", 1e-3, &RC::decay, "decay"}, {"beta", 1e-3, &RC::amp, "amp"}}, kFeedbackByAdam);
   add_alignment(reg, "kp", "Kolen-Pollack: B receives W's gradient plus alpha*decay", alignment_traits(true, true),
                 {{"alpha", 1e-3, &RC::decay, "decay"}});
 }

@@ -139,6 +139,21 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
   path.back()[parts.back()] = value;
 }
 
+namespace {
+
+// The rule was chosen on the command line and the optimizer was not: the file's
+// optimizer was written for another rule.
+bool rule_named_alone(const ConfigSource& source) {
+  bool rule = false, optimizer = false;
+  for (const auto& key : source.overridden) {
+    rule = rule || key == "rule" || key == "rule.type";
+    optimizer = optimizer || key == "optimizer" || key.rfind("optimizer.", 0) == 0;
+  }
+  return rule && !optimizer;
+}
+
+}  // namespace
+
 Config parse_config(const YAML::Node& root, ConfigSource source) {
   if (!root.IsMap())
     throw ConfigError(fmt::format("{}: the configuration must be a YAML map of sections", source.file));
@@ -163,11 +178,27 @@ Config parse_config(const YAML::Node& root, ConfigSource source) {
     recorder_options(c.observables.params, source.locate("observables.parameters", root["observables"]));
 
   const RuleTraits traits = rule_traits(c.rule.type);
-  if (std::find(traits.optimizers.begin(), traits.optimizers.end(), c.optimizer.type) ==
-      traits.optimizers.end())
+  const bool admitted = std::find(traits.optimizers.begin(), traits.optimizers.end(), c.optimizer.type) !=
+                        traits.optimizers.end();
+  if (!admitted && rule_named_alone(source)) {
+    // `rule.type=adam` on a file written for SGD: the rule's own optimizer at its
+    // defaults (Adam at 1e-3), keeping only the file's weight decay. A user who names
+    // a rule gets a run that trains; the choice is said once and recorded in config.yaml.
+    YAML::Node section(YAML::NodeType::Map);
+    section["type"] = traits.default_optimizer;
+    if (c.optimizer.params.has("weight_decay"))
+      section["parameters"]["weight_decay"] = c.optimizer.params.get_real("weight_decay");
+    YAML::Node holder(YAML::NodeType::Map);
+    holder["optimizer"] = section;
+    c.notes.push_back(fmt::format("rule '{}' trains W with '{}' at its defaults; the optimizer '{}' of {} "
+                                  "does not apply to it (set optimizer.type and optimizer.parameters to choose)",
+                                  c.rule.type, traits.default_optimizer, c.optimizer.type, source.file));
+    c.optimizer = parse_section(holder, "optimizer", source, c.rule.type);
+  } else if (!admitted) {
     throw ConfigError(fmt::format("{}: optimizer '{}' cannot be used with rule '{}' (allowed: {})",
                                   source.locate("optimizer.type", root["optimizer"]["type"]),
                                   c.optimizer.type, c.rule.type, fmt::join(traits.optimizers, ", ")));
+  }
   // Coupled L2 defaults to the architecture's rate (learning-rules.md §9.7),
   // or to the task's when the task overrides it (SimCLR: 1e-6).
   if (!c.optimizer.params.has("weight_decay")) {

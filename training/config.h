@@ -28,6 +28,9 @@ struct Config {
   // run.parameters keys given as `auto` and resolved for this machine
   // ("precision", "memory_format"; training/compute_settings.h).
   std::vector<std::string> auto_resolved;
+  // Choices made for the user, said once on the terminal (e.g. the optimizer of a
+  // rule named on the command line whose file's optimizer it does not admit).
+  std::vector<std::string> notes;
   // The resolved configuration (every default and derived value written out).
   YAML::Node to_yaml() const;
 };

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
+#include "core/files.h"
 #include "core/yaml_text.h"
 #include "test_paths.h"
 #include "test_util.h"
@@ -36,6 +37,30 @@ TEST(Config, AdamRuleDefaultsToAdamOptimizer) {
   Config c = load_config(fixture("good.yaml"), {"rule.type=adam"});
   EXPECT_EQ(c.optimizer.type, "adam");
   EXPECT_DOUBLE_EQ(c.optimizer.params.get_real("lr"), 1e-3);
+}
+
+// `lrid train configs/quickstart.yaml rule.type=adam`: the file's SGD does not
+// apply to Adam's rule, which then trains with Adam at its defaults and says so.
+TEST(Config, RuleNamedAloneOnAFileForAnotherOptimizerGetsItsOwnOptimizer) {
+  const std::string quickstart = std::string(LRID_SOURCE_DIR) + "/configs/quickstart.yaml";
+  Config c = load_config(quickstart, {"rule.type=adam"});
+  EXPECT_EQ(c.optimizer.type, "adam");
+  EXPECT_DOUBLE_EQ(c.optimizer.params.get_real("lr"), 1e-3);
+  EXPECT_DOUBLE_EQ(c.optimizer.params.get_real("weight_decay"), 1e-5);  // KNet's
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_NE(c.notes[0].find("rule 'adam' trains W with 'adam'"), std::string::npos) << c.notes[0];
+  // A weight decay the file sets is kept.
+  test::TempDir t;
+  write_file_atomic(t.path() / "sgd.yaml", read_file(fixture("good.yaml")) +
+                                               "optimizer: {type: sgd, parameters: {lr: 0.05, weight_decay: 0.003}}\n");
+  const Config kept = load_config((t.path() / "sgd.yaml").string(), {"rule.type=adam"});
+  EXPECT_EQ(kept.optimizer.type, "adam");
+  EXPECT_DOUBLE_EQ(kept.optimizer.params.get_real("weight_decay"), 0.003);
+  EXPECT_TRUE(load_config(quickstart, {"rule.type=sgdm"}).notes.empty());
+  // Both named on the command line, or both in the file: the conflict is the user's, and an error.
+  EXPECT_NE(error_of("good.yaml", {"rule.type=adam", "optimizer.type=sgd"}).find("cannot be used with rule"),
+            std::string::npos);
+  EXPECT_NE(error_of("rule_optimizer_mismatch.yaml").find("cannot be used with rule"), std::string::npos);
 }
 
 TEST(Config, DottedOverrides) {

@@ -199,9 +199,8 @@ TEST_P(DataParallelEquivalence, TwoRanksOfHalfBatchesEqualOneProcess) {
   // Adam's eps well above this fixture's tiny gradients: near eps=1e-8 it divides
   // round-off by round-off and amplifies it to the size of a step.
   if (rule == "adam") args += " optimizer.type=adam optimizer.parameters.lr=0.001 optimizer.parameters.eps=1e-3";
-  // IA and KP train B (IA by its alignment loss, B by Adam as in configs/rules/ia.yaml; KP by decay):
+  // IA and KP train B (IA by its alignment loss with Adam, its default; KP by decay):
   // B's gradients are averaged with W's.
-  if (rule == "ia") args += " rule.parameters.feedback_optimizer=adam rule.parameters.feedback_lr=0.001";
   test::TempDir t;
   const auto one = run_lrid(fmt::format("train {} {} -q -o {}/one", dp_fixture(), args, t.str()));
   ASSERT_EQ(one.code, 0) << one.out;

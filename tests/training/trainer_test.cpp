@@ -81,8 +81,6 @@ TEST(Trainer, ResumeEqualsUninterrupted) {
   TempDir t;
   for (const char* rule : {"sgdm", "adam", "ia", "kp"}) {
     std::vector<std::string> extra = {std::string("rule.type=") + rule};
-    if (std::string(rule) == "ia")  // B by Adam: see tests/rules/rule_test.cpp (kIaTuned)
-      extra.insert(extra.end(), {"rule.parameters.feedback_optimizer=adam", "rule.parameters.feedback_lr=1e-3"});
     Config c = trainer_config(extra);
     TrainOptions o;
     o.progress = false;
