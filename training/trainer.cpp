@@ -24,6 +24,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <exception>
 #include <thread>
 
 #include "core/dir_lock.h"
@@ -232,7 +233,9 @@ int64_t TrainingSession::load_newest_checkpoint() {
       std::error_code ec;
       fs::rename(it->second, aside, ec);
       const auto next = std::next(it);
-      warn(fmt::format("{}; renamed it to {}{}", e.what(), aside.filename().string(),
+      const std::string moved = ec ? "could not rename it aside (" + ec.message() + ")"
+                                   : "renamed it to " + aside.filename().string();
+      warn(fmt::format("{}; {}{}", e.what(), moved,
                        next == checkpoints.rend() ? "" : fmt::format(", resuming from step {}", next->first)));
       continue;
     }
@@ -245,12 +248,25 @@ int64_t TrainingSession::load_newest_checkpoint() {
 }
 
 void TrainingSession::resume_and_open_logs() {
-  int64_t resume_step = train_options_.resume && root_ ? load_newest_checkpoint() : -1;
+  int64_t resume_step = -1;
+  std::exception_ptr failure;
+  if (train_options_.resume && root_) {
+    try {
+      resume_step = load_newest_checkpoint();
+    } catch (const Error&) {
+      if (!dp_) throw;
+      failure = std::current_exception();  // told to the other ranks first, so that none waits for rank 0
+      resume_step = -2;
+    }
+  }
   if (dp_) {  // rank 0's checkpoint, read by every other rank (the run directory is shared)
     torch::Tensor t = torch::tensor({resume_step}, torch::kInt64).to(device_);
     dp_->broadcast({t});
     resume_step = t.item<int64_t>();
   }
+  if (failure) std::rethrow_exception(failure);
+  if (resume_step == -2)
+    throw DistributedError(fmt::format("rank {}: rank 0 could not resume (see its message)", shard_.index));
   resumed_ = resume_step >= 0;
   if (resumed_ && !root_) {
     const fs::path file = run_dir_ / "checkpoints" / fmt::format("step_{}.pt", resume_step);
