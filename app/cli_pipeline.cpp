@@ -72,7 +72,7 @@ int run_classify_prefixes(const ClassifyCommand& c, const ProtocolOptions& o, co
                     csv_number(r.accuracy_mean), csv_number(r.accuracy_sem)});
   });
   if (!c.out.empty()) {
-    fs::create_directories(c.out);
+    ensure_directory(c.out);
     write_csv(fs::path(c.out) / "prefix_accuracy.csv", {"k", "fraction", "epoch", "accuracy_mean", "accuracy_sem"},
               rows);
   }

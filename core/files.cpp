@@ -14,9 +14,29 @@
 
 namespace lrid {
 
-void write_file_atomic(const fs::path& path, const std::string& content) {
+fs::path temporary_path(const fs::path& path) {
   fs::path tmp = path;
   tmp += fmt::format(".tmp{}", static_cast<long>(getpid()));
+  return tmp;
+}
+
+void commit_file(const fs::path& tmp, const fs::path& path) {
+  auto fail = [&](const char* what, const std::string& reason) {
+    ::unlink(tmp.c_str());
+    throw IoError(fmt::format("{}: {} ({})", path.string(), what, reason));
+  };
+  const int fd = ::open(tmp.c_str(), O_RDONLY);
+  if (fd < 0) fail("write failed", std::strerror(errno));
+  const int synced = ::fsync(fd) == 0 ? 0 : errno;
+  ::close(fd);
+  if (synced != 0) fail("write failed", std::strerror(synced));
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) fail("cannot rename into place", ec.message());
+}
+
+void write_file_atomic(const fs::path& path, const std::string& content) {
+  const fs::path tmp = temporary_path(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) throw IoError(fmt::format("{}: cannot write ({})", path.string(), std::strerror(errno)));
   const char* p = content.data();

@@ -9,8 +9,49 @@
 
 #include "core/errors.h"
 #include "core/files.h"
+#include "core/warning.h"
 
 namespace lrid {
+namespace {
+
+// The point (third field) of a row; -1 when the row is cut before its end.
+int64_t point_of(const std::string& row) {
+  const auto a = row.find(','), b = a == std::string::npos ? a : row.find(',', a + 1);
+  const auto c = b == std::string::npos ? b : row.find(',', b + 1);
+  if (c == std::string::npos) return -1;
+  try {
+    std::size_t used = 0;
+    const int64_t p = std::stoll(row.substr(b + 1, c - b - 1), &used);
+    return used == c - b - 1 ? p : -1;
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+// `text` without a torn last record. Streams are committed whole, so bytes after
+// the last newline are a row cut short by an interrupted copy or a failing disk:
+// they go with the rest of their record (the rows of their point, or of the last
+// whole row's point when the cut row is too short to name one), and one warning
+// names the file and the byte offset the dropped part began at.
+std::string without_torn_record(const std::string& text, const std::filesystem::path& path) {
+  const auto nl = text.rfind('\n');
+  if (nl == std::string::npos || nl + 1 == text.size()) return text;  // no rows yet, or whole
+  std::vector<std::size_t> starts;  // of the whole rows after the header
+  for (auto at = text.find('\n'); at < nl; at = text.find('\n', at + 1)) starts.push_back(at + 1);
+  auto row = [&](std::size_t i) {
+    const std::size_t end = i + 1 < starts.size() ? starts[i + 1] - 1 : nl;
+    return text.substr(starts[i], end - starts[i]);
+  };
+  std::size_t cut = nl + 1;  // where the dropped rows begin
+  int64_t point = point_of(text.substr(cut));
+  if (point < 0 && !starts.empty()) point = point_of(row(starts.size() - 1));
+  for (std::size_t i = starts.size(); point >= 0 && i > 0 && point_of(row(i - 1)) == point; --i) cut = starts[i - 1];
+  warn(fmt::format("{}: dropped a torn last record{} from byte {} on (an interrupted write or copy)", path.string(),
+                   point >= 0 ? fmt::format(" (point {})", point) : "", cut));
+  return text.substr(0, cut);
+}
+
+}  // namespace
 
 const char* ObservableStream::header() {
   return "run,condition,point,step,epoch,layer,position,observable,value";
@@ -20,7 +61,7 @@ ObservableStream::ObservableStream(std::filesystem::path path, int64_t keep_thro
     : path_(std::move(path)) {
   content_ = std::string(header()) + "\n";
   if (keep_through_step >= 0 && std::filesystem::exists(path_)) {
-    std::istringstream in(read_file(path_));
+    std::istringstream in(without_torn_record(read_file(path_), path_));
     std::string line;
     std::getline(in, line);  // header
     while (std::getline(in, line)) {
@@ -62,7 +103,7 @@ bool split_row(const std::string& line, std::vector<std::string>& f) {
 
 StreamValues read_stream(const std::filesystem::path& path) {
   StreamValues s;
-  std::istringstream in(read_file(path));
+  std::istringstream in(without_torn_record(read_file(path), path));
   std::string line;
   std::getline(in, line);
   if (line != ObservableStream::header())

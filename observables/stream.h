@@ -10,6 +10,9 @@
 // observables × 21 points), so the rewrite costs milliseconds per record.
 // On resume, records after the checkpoint's step are dropped, so a resumed run
 // writes the same stream as an uninterrupted one.
+// A stream cut short all the same (an interrupted copy, a failing disk) ends in
+// a torn row: readers and a resuming recorder drop that last record with one
+// warning naming the file and the byte offset; a bad row elsewhere is an error.
 #pragma once
 #include <cstdint>
 #include <filesystem>

@@ -57,7 +57,13 @@ TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
   TrainState state;
   try {
     torch::serialize::InputArchive archive;
-    archive.load_from(path, torch::kCPU);
+    if (!std::filesystem::exists(path)) throw IoError(fmt::format("{}: cannot read checkpoint: no such file", path));
+    try {
+      archive.load_from(path, torch::kCPU);
+    } catch (const c10::Error& e) {
+      throw CorruptCheckpointError(
+          fmt::format("{}: corrupt checkpoint: {}", path, e.msg().substr(0, e.msg().find('\n'))));
+    }
     torch::NoGradGuard no_grad;
     for (auto& p : model.named_parameters()) {
       torch::Tensor t;

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/errors.h"
+
 namespace lrid {
 
 struct TrainState {
@@ -28,8 +30,16 @@ using NamedOptimizers = std::vector<std::pair<std::string, torch::optim::Optimiz
 
 void save_checkpoint(const std::string& path, torch::nn::Module& model, const NamedOptimizers& optimizers,
                      const TrainState& state);
+// A checkpoint file that is not a whole archive (cut short, overwritten): the
+// trainer sets it aside and resumes from the one before.
+class CorruptCheckpointError : public IoError {
+ public:
+  using IoError::IoError;
+};
+
 // Loads into existing modules (their parameters keep their device). Throws
-// IoError naming the file when it is missing, corrupt or does not match the model.
+// CorruptCheckpointError naming the file when it cannot be parsed, IoError when
+// it is missing or does not match the model.
 TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
                            const NamedOptimizers& optimizers = {});
 

@@ -24,6 +24,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <exception>
 #include <thread>
 
 #include "core/dir_lock.h"
@@ -32,6 +33,7 @@
 #include "core/run_status.h"
 #include "core/seeding.h"
 #include "core/version.h"
+#include "core/warning.h"
 #include "training/checkpoint.h"
 #include "training/compute_settings.h"
 #include "training/distributed.h"
@@ -66,6 +68,7 @@ class TrainingSession {
   void set_up_data();
   void set_up_model();
   void set_up_optimizers();
+  int64_t load_newest_checkpoint();
   void resume_and_open_logs();
   void train_step(int64_t step);
   void record_angles(int64_t done);
@@ -214,16 +217,58 @@ void TrainingSession::set_up_optimizers() {
   optimizers_ = {{"optimizer", optimizer_.get()}, {"feedback_optimizer", feedback_optimizer_.get()}};
 }
 
-void TrainingSession::resume_and_open_logs() {
+// Rank 0's resume: the newest checkpoint that loads. One that does not (cut short by
+// a crash of the machine or a copy) is renamed to step_N.pt.corrupt, not deleted,
+// with one warning line, and the one before it is tried (keep_checkpoints keeps 2).
+int64_t TrainingSession::load_newest_checkpoint() {
   const auto checkpoints = list_checkpoints(run_dir_);
-  int64_t resume_step = train_options_.resume && !checkpoints.empty() ? checkpoints.back().first : -1;
-  if (dp_) {  // rank 0's newest checkpoint, read by every rank (the run directory is shared)
+  std::string first_error;
+  for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
+    try {
+      state_ = load_checkpoint(it->second.string(), *model_, optimizers_);
+    } catch (const CorruptCheckpointError& e) {
+      if (first_error.empty()) first_error = e.what();
+      fs::path aside = it->second;
+      aside += ".corrupt";
+      std::error_code ec;
+      fs::rename(it->second, aside, ec);
+      const auto next = std::next(it);
+      const std::string moved = ec ? "could not rename it aside (" + ec.message() + ")"
+                                   : "renamed it to " + aside.filename().string();
+      warn(fmt::format("{}; {}{}", e.what(), moved,
+                       next == checkpoints.rend() ? "" : fmt::format(", resuming from step {}", next->first)));
+      continue;
+    }
+    return it->first;
+  }
+  if (!first_error.empty())
+    throw IoError(fmt::format("{}: no checkpoint loads (the newest: {}); remove the run directory to start afresh",
+                              (run_dir_ / "checkpoints").string(), first_error));
+  return -1;
+}
+
+void TrainingSession::resume_and_open_logs() {
+  int64_t resume_step = -1;
+  std::exception_ptr failure;
+  if (train_options_.resume && root_) {
+    try {
+      resume_step = load_newest_checkpoint();
+    } catch (const Error&) {
+      if (!dp_) throw;
+      failure = std::current_exception();  // told to the other ranks first, so that none waits for rank 0
+      resume_step = -2;
+    }
+  }
+  if (dp_) {  // rank 0's checkpoint, read by every other rank (the run directory is shared)
     torch::Tensor t = torch::tensor({resume_step}, torch::kInt64).to(device_);
     dp_->broadcast({t});
     resume_step = t.item<int64_t>();
   }
+  if (failure) std::rethrow_exception(failure);
+  if (resume_step == -2)
+    throw DistributedError(fmt::format("rank {}: rank 0 could not resume (see its message)", shard_.index));
   resumed_ = resume_step >= 0;
-  if (resumed_) {
+  if (resumed_ && !root_) {
     const fs::path file = run_dir_ / "checkpoints" / fmt::format("step_{}.pt", resume_step);
     if (!fs::exists(file))
       throw DistributedError(fmt::format("rank {}: cannot see rank 0's checkpoint {}: the run directory must be on "

@@ -6,14 +6,15 @@
 #include <fmt/format.h>
 #include <hdf5.h>
 #include <torch/torch.h>
-#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
 
 #include "core/errors.h"
+#include "core/files.h"
 #include "observables/names.h"
 
 namespace lrid {
@@ -30,6 +31,12 @@ struct Handle {
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
   operator hid_t() const { return id; }
+  // Closes now; < 0 when the close failed (a dataset's close writes its cached chunks).
+  herr_t close_now() {
+    const herr_t r = close(id);
+    id = -1;
+    return r;
+  }
 };
 
 void quiet_hdf5() {
@@ -38,6 +45,33 @@ void quiet_hdf5() {
     return true;
   }();
   (void)done;
+}
+
+// The innermost message on HDF5's error stack, which is then cleared: for a failed
+// write, the OS error ("No space left on device"); for a file cut short, "truncated file: eof = ...".
+std::string hdf5_reason() {
+  std::string desc;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
+        if (n == 0 && e->desc) *static_cast<std::string*>(out) = e->desc;
+        return 0;
+      },
+      &desc);
+  H5Eclear2(H5E_DEFAULT);
+  const std::string os = "error message = '";  // the sec2 driver's wording around strerror()
+  const auto at = desc.find(os);
+  if (at != std::string::npos) {
+    const auto from = at + os.size();
+    return desc.substr(from, desc.find('\'', from) - from);
+  }
+  return desc.empty() ? "HDF5 error" : desc;
+}
+
+// Reading a damaged file: one line naming it, what failed, and the remedy.
+[[noreturn]] void corrupt(const std::string& file, const std::string& what) {
+  throw DataError(fmt::format("{}: truncated or corrupt HDF5 file ({}: {}); rebuild it with `lrid dataset build`",
+                              file, what, hdf5_reason()));
 }
 
 hid_t utf8_vlen_type() {
@@ -52,11 +86,11 @@ void write_strings(hid_t loc, const std::string& name, const std::vector<std::st
   Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
   Handle type(utf8_vlen_type(), H5Tclose);
   Handle ds(H5Dcreate2(loc, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
-  if (ds < 0) throw IoError(fmt::format("{}: cannot create dataset {}", file, name));
+  if (ds < 0) throw IoError(fmt::format("{}: cannot create dataset {} ({})", file, name, hdf5_reason()));
   std::vector<const char*> ptrs;
   for (const auto& s : v) ptrs.push_back(s.c_str());
-  if (n > 0 && H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
-    throw IoError(fmt::format("{}: cannot write dataset {}", file, name));
+  if ((n > 0 && H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0) || ds.close_now() < 0)
+    throw IoError(fmt::format("{}: cannot write dataset {} ({})", file, name, hdf5_reason()));
 }
 
 template <class T>
@@ -77,17 +111,48 @@ void write_numeric(hid_t loc, const std::string& name, const T* data, const std:
     H5Pset_deflate(dcpl, 4);
   }
   Handle ds(H5Dcreate2(loc, name.c_str(), file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose);
-  if (ds < 0) throw IoError(fmt::format("{}: cannot create dataset {}", file, name));
-  if (total > 0 && H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
-    throw IoError(fmt::format("{}: cannot write dataset {}", file, name));
+  if (ds < 0) throw IoError(fmt::format("{}: cannot create dataset {} ({})", file, name, hdf5_reason()));
+  if ((total > 0 && H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) || ds.close_now() < 0)
+    throw IoError(fmt::format("{}: cannot write dataset {} ({})", file, name, hdf5_reason()));
 }
 
-void write_attribute(hid_t loc, const std::string& name, const std::string& value) {
+void write_attribute(hid_t loc, const std::string& name, const std::string& value, const std::string& file) {
   Handle type(utf8_vlen_type(), H5Tclose);
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
   Handle attr(H5Acreate2(loc, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
   const char* p = value.c_str();
-  H5Awrite(attr, type, &p);
+  if (attr < 0 || H5Awrite(attr, type, &p) < 0)
+    throw IoError(fmt::format("{}: cannot write attribute {} ({})", file, name, hdf5_reason()));
+}
+
+// An HDF5 file written whole or not at all: fill(file) writes its contents under a
+// temporary name in the same folder; the flush and the close (where cached chunks
+// and metadata reach the disk) are checked, and commit_file syncs and renames it
+// into place. On any failure the temporary goes and a previous `path` stays.
+template <class Fill>
+void write_hdf5_atomic(const std::string& path, Fill fill) {
+  quiet_hdf5();
+  const std::filesystem::path tmp = temporary_path(path);
+  hid_t file = H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file < 0) {
+    std::remove(tmp.c_str());  // HDF5 may have created it before failing
+    throw IoError(fmt::format("{}: cannot create ({})", path, hdf5_reason()));
+  }
+  std::string failed;
+  try {
+    fill(file);  // every object it opens is closed when it returns
+  } catch (...) {
+    H5Fclose(file);
+    std::remove(tmp.c_str());
+    throw;
+  }
+  if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) failed = hdf5_reason();
+  if (H5Fclose(file) < 0 && failed.empty()) failed = hdf5_reason();
+  if (!failed.empty()) {
+    std::remove(tmp.c_str());
+    throw IoError(fmt::format("{}: write failed ({})", path, failed));
+  }
+  commit_file(tmp, path);
 }
 
 std::vector<hsize_t> dims_of(hid_t ds) {
@@ -105,7 +170,7 @@ hid_t open_dataset(hid_t loc, const std::string& name, const std::string& file, 
                                 name));
   }
   hid_t ds = H5Dopen2(loc, name.c_str(), H5P_DEFAULT);
-  if (ds < 0) throw DataError(fmt::format("{}: cannot open dataset '{}'", file, name));
+  if (ds < 0) corrupt(file, fmt::format("cannot open dataset '{}'", name));
   return ds;
 }
 
@@ -123,7 +188,7 @@ std::vector<std::string> read_strings(hid_t loc, const std::string& name, const 
     H5Tset_cset(mtype, H5Tget_cset(ftype));
     std::vector<char*> ptrs(n, nullptr);
     if (H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
-      throw DataError(fmt::format("{}: cannot read '{}'", file, name));
+      corrupt(file, fmt::format("cannot read '{}'", name));
     for (std::size_t i = 0; i < n; ++i) out[i] = ptrs[i] ? ptrs[i] : "";
     Handle space(H5Dget_space(ds), H5Sclose);
     H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, ptrs.data());
@@ -131,7 +196,7 @@ std::vector<std::string> read_strings(hid_t loc, const std::string& name, const 
     const std::size_t len = H5Tget_size(ftype);
     std::vector<char> buf(n * len);
     if (H5Dread(ds, ftype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0)
-      throw DataError(fmt::format("{}: cannot read '{}'", file, name));
+      corrupt(file, fmt::format("cannot read '{}'", name));
     for (std::size_t i = 0; i < n; ++i) {
       std::string s(buf.data() + i * len, len);
       out[i] = s.substr(0, s.find('\0'));
@@ -155,7 +220,7 @@ torch::Tensor read_floats(hid_t loc, const std::string& name, const std::string&
   if (t.numel() > 0 &&
       H5Dread(ds, dtype == torch::kFloat32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
               t.data_ptr()) < 0)
-    throw DataError(fmt::format("{}: cannot read '{}'", file, name));
+    corrupt(file, fmt::format("cannot read '{}'", name));
   return t;
 }
 
@@ -173,12 +238,14 @@ MetaColumn read_meta_column(hid_t group, const std::string& name, const std::str
     case H5T_INTEGER:
       c.kind = MetaColumn::Kind::kInt;
       c.ints.resize(dims[0]);
-      if (dims[0] > 0) H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.ints.data());
+      if (dims[0] > 0 && H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.ints.data()) < 0)
+        corrupt(file, fmt::format("cannot read meta column '{}'", name));
       break;
     case H5T_FLOAT:
       c.kind = MetaColumn::Kind::kReal;
       c.reals.resize(dims[0]);
-      if (dims[0] > 0) H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.reals.data());
+      if (dims[0] > 0 && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.reals.data()) < 0)
+        corrupt(file, fmt::format("cannot read meta column '{}'", name));
       break;
     default:
       throw DataError(fmt::format("{}: meta column '{}' has an unsupported type", file, name));
@@ -254,9 +321,15 @@ TrajectoryDataset TrajectoryDataset::subset(const std::vector<int64_t>& rows) co
 TrajectoryDataset read_dataset(const std::string& path) {
   quiet_hdf5();
   if (!std::filesystem::exists(path)) throw DataError(fmt::format("{}: no such file", path));
-  if (H5Fis_hdf5(path.c_str()) <= 0) throw DataError(fmt::format("{}: not an HDF5 file", path));
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    std::error_code ec;
+    const bool empty = std::filesystem::file_size(path, ec) == 0 && !ec;
+    throw DataError(
+        fmt::format("{}: not an HDF5 file{}", path, empty ? " (empty; rebuild it with `lrid dataset build`)" : ""));
+  }
   Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (file < 0) throw DataError(fmt::format("{}: cannot open (corrupt HDF5 file?)", path));
+  if (file < 0) corrupt(path, "cannot open");
   TrajectoryDataset d;
   d.x = read_floats(file, "X", path, torch::kFloat32, 3);
   d.y = read_strings(file, "Y", path);
@@ -294,12 +367,8 @@ TrajectoryDataset read_dataset(const std::string& path) {
 }
 
 void write_dataset(const std::string& path, const TrajectoryDataset& d) {
-  quiet_hdf5();
   d.validate(path);
-  const std::string tmp = fmt::format("{}.tmp{}", path, static_cast<long>(getpid()));
-  {
-    Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-    if (file < 0) throw IoError(fmt::format("{}: cannot create", path));
+  write_hdf5_atomic(path, [&](hid_t file) {
     torch::Tensor x = d.x.to(torch::kFloat32).contiguous(), xc = d.x_cat.to(torch::kFloat32).contiguous();
     auto dims3 = [](const torch::Tensor& t) {
       return std::vector<hsize_t>{static_cast<hsize_t>(t.size(0)), static_cast<hsize_t>(t.size(1)),
@@ -313,6 +382,7 @@ void write_dataset(const std::string& path, const TrajectoryDataset& d) {
     write_numeric(file, "time_epochs", te.data_ptr<double>(), {static_cast<hsize_t>(te.numel())}, H5T_NATIVE_DOUBLE,
                   H5T_IEEE_F64LE, path);
     Handle group(H5Gcreate2(file, "meta", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+    if (group < 0) throw IoError(fmt::format("{}: cannot create group meta ({})", path, hdf5_reason()));
     for (const auto& [name, col] : d.meta) {
       const std::vector<hsize_t> n{static_cast<hsize_t>(col.size())};
       if (col.kind == MetaColumn::Kind::kString) write_strings(group, name, col.strings, path);
@@ -322,28 +392,18 @@ void write_dataset(const std::string& path, const TrajectoryDataset& d) {
         write_numeric(group, name, col.reals.data(), n, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, path);
     }
     Handle root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
-    for (const auto& [k, v] : d.attributes) write_attribute(root, k, v);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw IoError(fmt::format("{}: cannot rename into place ({})", path, ec.message()));
+    for (const auto& [k, v] : d.attributes) write_attribute(root, k, v, path);
+  });
 }
 
 void write_arrays(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& arrays) {
-  quiet_hdf5();
-  const std::string tmp = fmt::format("{}.tmp{}", path, static_cast<long>(getpid()));
-  {
-    Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-    if (file < 0) throw IoError(fmt::format("{}: cannot create", path));
+  write_hdf5_atomic(path, [&](hid_t file) {
     for (const auto& [name, t] : arrays) {
       torch::Tensor c = t.to(torch::kFloat64).contiguous();
       std::vector<hsize_t> dims(c.sizes().begin(), c.sizes().end());
       write_numeric(file, name, c.data_ptr<double>(), dims, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, path);
     }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw IoError(fmt::format("{}: cannot rename into place ({})", path, ec.message()));
+  });
 }
 
 std::vector<int64_t> select_observables(const TrajectoryDataset& data, const std::string& selection,

@@ -105,6 +105,8 @@ TEST_F(ClassifyCli, BadInputIsOneLineExitThree) {
   write_file_atomic(path("foreign.h5"), "plain text");
   write_arrays(path("nofields.h5"), {{"X", torch::zeros({4, 2, 3})}});
   write_dataset(path("tiny.h5"), testing::synthetic_trajectories(4, {"a", "b"}, {}, 0.0, 3));
+  write_dataset(path("cut.h5"), testing::synthetic_trajectories(20, {"a", "b"}, {}, 0.0, 3));
+  fs::resize_file(path("cut.h5"), fs::file_size(path("cut.h5")) / 2);  // a copy that stopped half way
   TrajectoryDataset nan = testing::synthetic_trajectories(20, {"a", "b"}, {}, 0.0, 4);
   nan.x[3][2][1] = std::nanf("");
   write_dataset(path("nan.h5"), nan);
@@ -115,6 +117,8 @@ TEST_F(ClassifyCli, BadInputIsOneLineExitThree) {
       {"classify " + path("foreign.h5"), "not an HDF5 file"},
       {"classify " + path("missing.h5"), "no such file"},
       {"classify " + path("nofields.h5"), "required dataset 'Y' is missing"},
+      {"classify " + path("cut.h5"), "truncated or corrupt HDF5 file"},
+      {"dataset info " + path("cut.h5"), "rebuild it with `lrid dataset build`"},
       {"classify " + path("tiny.h5") + " --grid fast --group-by row", "fewer than the 5"},
       {"classify " + path("tiny.h5") + " --grid fast", "rows in the groups drawn"},
       {"classify " + path("unseeded.h5") + " --grid fast", "no meta/model_seed"},

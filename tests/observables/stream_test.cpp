@@ -1,7 +1,8 @@
 // Observable streams (observables/stream.h): the header, one committed rewrite
 // per record, resume keeping the records with step <= k so that the bytes equal
 // an uninterrupted stream, and read_stream's values and its DataErrors naming
-// file:line for a wrong header, a malformed row or a bad value.
+// file:line for a wrong header, a malformed row or a bad value; a torn last
+// record (cut short by a copy or a failing disk) is dropped with one warning.
 #include "observables/stream.h"
 
 #include <gtest/gtest.h>
@@ -120,6 +121,57 @@ TEST(ReadStream, BadStreamsNameFileAndLine) {
   EXPECT_EQ(read_stream_error(p, header + "run1,full,0,0,0,conv1,early,actraw_mean,0.5,7\n"),
             p.string() + ":2: bad point '0' or value '0.5,7'");
   test::expect_error<IoError>([&] { read_stream(dir.path() / "missing.csv"); }, "missing.csv");
+}
+
+// read_stream of `text`, and what it printed on stderr.
+std::pair<StreamValues, std::string> read_stream_and_warnings(const fs::path& p, const std::string& text) {
+  write_file_atomic(p, text);
+  ::testing::internal::CaptureStderr();
+  StreamValues s = read_stream(p);
+  return {s, ::testing::internal::GetCapturedStderr()};
+}
+
+TEST(ReadStream, TornLastRecordIsDroppedWithOneWarningNamingFileAndOffset) {
+  test::TempDir dir;
+  const fs::path p = dir.path() / "full.csv";
+  const std::string whole = std::string(ObservableStream::header()) + "\n" + record_rows(0, 0) + record_rows(1, 3);
+  const std::string last = record_rows(2, 6);
+  const auto warning = [&](const std::string& rest) {
+    return "lrid: warning: " + p.string() + ": dropped a torn last record" + rest + " (an interrupted write or copy)\n";
+  };
+  // Cut inside the third row of record 2: its two whole rows go too.
+  auto [s, err] = read_stream_and_warnings(p, whole + last.substr(0, last.find('\n', last.find('\n') + 1) + 20));
+  EXPECT_EQ(err, warning(fmt::format(" (point 2) from byte {} on", whole.size())));
+  EXPECT_EQ(s.value.at("conv1").at("weightraw_mean").size(), 2u);
+  EXPECT_EQ(s.value.at("fc4").at("gradavgraw_id").count(2), 0u);
+  // Cut inside the first row of a record: the records before it are whole.
+  std::tie(s, err) = read_stream_and_warnings(p, whole + last.substr(0, 15));
+  EXPECT_EQ(err, warning(fmt::format(" (point 2) from byte {} on", whole.size())));
+  EXPECT_EQ(s.value.at("fc4").at("gradavgraw_id").size(), 2u);
+  // Cut before the row names its point: the last whole row's record goes with it.
+  std::tie(s, err) = read_stream_and_warnings(p, whole + "run1,fu");
+  const std::size_t record1 = whole.size() - record_rows(1, 3).size();
+  EXPECT_EQ(err, warning(fmt::format(" (point 1) from byte {} on", record1)));
+  EXPECT_EQ(s.value.at("fc4").at("gradavgraw_id").size(), 1u);
+  // A whole stream reads without a word.
+  std::tie(s, err) = read_stream_and_warnings(p, whole + last);
+  EXPECT_EQ(err, "");
+  EXPECT_EQ(s.value.at("fc4").at("gradavgraw_id").size(), 3u);
+}
+
+TEST(ObservableStream, ResumeDropsATornLastRecord) {
+  test::TempDir dir;
+  const fs::path p = dir.path() / "full.csv";
+  const std::string two = std::string(ObservableStream::header()) + "\n" + record_rows(0, 0) + record_rows(1, 3);
+  write_file_atomic(p, two + record_rows(2, 6).substr(0, 30));
+  ::testing::internal::CaptureStderr();
+  ObservableStream s(p, 6);  // the checkpoint is past the torn record: it must still go
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find(p.string() + ": dropped a torn last record (point 2) from byte " + std::to_string(two.size())),
+            std::string::npos) << err;
+  EXPECT_EQ(read_file(p), two);
+  s.append(record_rows(2, 6));
+  EXPECT_EQ(read_stream(p).value.at("conv1").at("weightraw_mean").size(), 3u);
 }
 
 }  // namespace

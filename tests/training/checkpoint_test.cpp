@@ -114,23 +114,32 @@ TEST(Checkpoint, NullOptimizersAreSkipped) {
   test::expect_error<IoError>([&] { load_checkpoint(path, *b.net, b.named()); }, path);
 }
 
-TEST(Checkpoint, MissingTruncatedOrMismatchedFilesAreIoErrorsNamingThem) {
+TEST(Checkpoint, MissingTruncatedOrMismatchedFilesAreIoErrorsNamingThemAndOnlyUnparseableOnesCorrupt) {
   test::TempDir dir;
   CheckpointedTraining a;
   const std::string path = (dir.path() / "step_8.pt").string();
   save_checkpoint(path, *a.net, a.named(), TrainState{8, 0, 0, 0});
   const std::string missing = (dir.path() / "step_9.pt").string();
   test::expect_error<IoError>([&] { load_checkpoint(missing, *a.net); }, missing + ": cannot read checkpoint");
+  // A file cut short or overwritten is corrupt (the trainer sets it aside and resumes from the one before) ...
   fs::resize_file(path, fs::file_size(path) / 2);
-  test::expect_error<IoError>([&] { load_checkpoint(path, *a.net, a.named()); }, path);
+  test::expect_error<CorruptCheckpointError>([&] { load_checkpoint(path, *a.net, a.named()); }, path + ": corrupt");
   write_file_atomic(path, "not a checkpoint");
-  test::expect_error<IoError>([&] { load_checkpoint(path, *a.net); }, path);
+  test::expect_error<CorruptCheckpointError>([&] { load_checkpoint(path, *a.net); }, path + ": corrupt");
   // A model of another shape.
   const std::string other = (dir.path() / "wide.pt").string();
   CheckpointNet wide(5);
   save_checkpoint(other, wide, {}, TrainState{});
   test::expect_error<IoError>([&] { load_checkpoint(other, *a.net); }, other + ": parameter ");
   test::expect_error<IoError>([&] { load_checkpoint(other, *a.net); }, "has shape 5x3 in the checkpoint, 2x3 in the model");
+  // ... one that does not fit the model is not: no checkpoint of that run would.
+  try {
+    load_checkpoint(other, *a.net);
+    ADD_FAILURE() << "expected an IoError";
+  } catch (const CorruptCheckpointError& e) {
+    ADD_FAILURE() << e.what();
+  } catch (const IoError&) {
+  }
   // Writing into a missing folder.
   const std::string nowhere = (dir.path() / "no" / "step_1.pt").string();
   test::expect_error<IoError>([&] { save_checkpoint(nowhere, *a.net, {}, TrainState{}); }, nowhere);

@@ -4,14 +4,13 @@
 // is freed the same command resumes and ends as an uninterrupted run. Real:
 // the run directory is a small tmpfs; skipped where this process may not mount one.
 #include <gtest/gtest.h>
-#include <sys/mount.h>
 #include <torch/serialize.h>
 #include <torch/torch.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 
+#include "small_disk.h"
 #include "test_paths.h"
 #include "test_tensors.h"
 #include "test_util.h"
@@ -21,28 +20,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class SmallDisk {
- public:
-  SmallDisk(const fs::path& dir, const std::string& size) : dir_(dir) {
-    fs::create_directories(dir);
-    mounted_ = geteuid() == 0 && mount("tmpfs", dir.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
-  }
-  ~SmallDisk() {
-    if (mounted_) umount2(dir_.c_str(), MNT_DETACH);
-  }
-  bool mounted() const { return mounted_; }
-  bool resize(const std::string& size) {
-    return mount("tmpfs", dir_.c_str(), "tmpfs", MS_REMOUNT, ("size=" + size).c_str()) == 0;
-  }
-
- private:
-  fs::path dir_;
-  bool mounted_ = false;
-};
-
 TEST(DiskFull, TrainReportsItKeepsWholeFilesAndResumesOnceThereIsSpace) {
   test::TempDir t;
-  SmallDisk disk(t.path() / "disk", "1000k");  // room for one checkpoint of this fixture (~580 KB), not two
+  test::SmallDisk disk(t.path() / "disk", "1000k");  // room for one checkpoint of this fixture (~580 KB), not two
   if (!disk.mounted()) GTEST_SKIP() << "needs root to mount a tmpfs";
   const std::string fixture = std::string(LRID_SOURCE_DIR) + "/tests/fixtures/configs/data_parallel.yaml";
   const std::string args = fmt::format("train {} schedule.parameters.epochs=40 run.parameters.checkpoint_every=5 -q -o ",

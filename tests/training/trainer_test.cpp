@@ -1,10 +1,12 @@
 // Training end to end on seeded synthetic data: determinism (bit-identical
-// weights), resume equals uninterrupted, run-directory contents, divergence.
+// weights), resume equals uninterrupted (also past a corrupt newest checkpoint),
+// run-directory contents, divergence.
 #include "training/trainer.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -97,6 +99,42 @@ TEST(Trainer, ResumeEqualsUninterrupted) {
     expect_identical(final_state(full, c), final_state(cut, c));
     EXPECT_EQ(metrics_without_time(full), metrics_without_time(cut)) << rule;
   }
+}
+
+TEST(Trainer, ResumeSetsACorruptNewestCheckpointAsideAndResumesFromThePreviousOne) {
+  TempDir t;
+  const Config c = trainer_config({"observables.parameters.points=5", "observables.parameters.probe_size=16"});
+  TrainOptions o;
+  o.progress = false;
+  const fs::path full = t.path() / "full", cut = t.path() / "cut";
+  ASSERT_EQ(train(c, full, o).status, "finished");
+  TrainOptions stop = o;
+  stop.stop_at_step = 5;
+  ASSERT_EQ(train(c, cut, stop).status, "interrupted");
+  ASSERT_EQ(list_checkpoints(cut).back().first, 4);
+  // The newest checkpoint cut short (a copy of the run directory that stopped early, a failing disk).
+  const fs::path newest = cut / "checkpoints" / "step_4.pt";
+  fs::resize_file(newest, fs::file_size(newest) / 3);
+  ::testing::internal::CaptureStderr();
+  ASSERT_EQ(train(c, cut, o).status, "finished");
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_EQ(err.rfind("lrid: warning: " + newest.string() + ": corrupt checkpoint: ", 0), 0u) << err;
+  EXPECT_NE(err.find("renamed it to step_4.pt.corrupt, resuming from step 2"), std::string::npos) << err;
+  EXPECT_TRUE(fs::exists(newest.string() + ".corrupt"));  // kept for a post-mortem, not deleted
+  // From step 2 on, as if uninterrupted: weights, metrics rows and streams.
+  expect_identical(final_state(full, c), final_state(cut, c));
+  EXPECT_EQ(metrics_without_time(full), metrics_without_time(cut));
+  std::string stream = read_file(cut / "observables" / "full.csv");  // the run column holds the run's name
+  for (auto at = stream.find("\ncut,"); at != std::string::npos; at = stream.find("\ncut,", at))
+    stream.replace(at, 5, "\nfull,");
+  EXPECT_EQ(read_file(full / "observables" / "full.csv"), stream);
+  // When no checkpoint loads, one error naming the folder and the newest's fault.
+  write_status(cut, RunStatus{"running", 8, 8, "", std::nullopt});
+  for (const auto& [step, file] : list_checkpoints(cut)) fs::resize_file(file, 10);
+  ::testing::internal::CaptureStderr();
+  test::expect_error<IoError>([&] { train(c, cut, o); }, (cut / "checkpoints").string() + ": no checkpoint loads");
+  ::testing::internal::GetCapturedStderr();
 }
 
 TEST(Trainer, RunDirectoryContents) {

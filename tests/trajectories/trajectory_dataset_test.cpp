@@ -1,4 +1,6 @@
-// The HDF5 trajectory dataset: round trip, selection, and bad files.
+// The HDF5 trajectory dataset: round trip, selection, and bad files: a file cut
+// short is one line naming the remedy; a full disk (a real small tmpfs) is one
+// line with ENOSPC and leaves the previous file whole.
 #include "trajectories/trajectory_dataset.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +10,7 @@
 #include "classifiers/classifier_test_data.h"
 #include "core/errors.h"
 #include "core/files.h"
+#include "small_disk.h"
 #include "test_util.h"
 
 namespace lrid {
@@ -72,6 +75,50 @@ TEST(TrajectoryDataset, MissingFieldsAndForeignFilesAreDataErrors) {
   test::expect_error<DataError>([] { read_dataset(dataset_tmp("onlyx.h5").string()); }, "'Y' is missing");
   fs::remove(dataset_tmp("text.h5"));
   fs::remove(dataset_tmp("onlyx.h5"));
+}
+
+TEST(TrajectoryDataset, AFileCutShortIsOneDataErrorNamingItAndTheRemedyWithoutHdf5sStack) {
+  test::TempDir dir;
+  const std::string path = (dir.path() / "dataset.h5").string();
+  write_dataset(path, testing::synthetic_trajectories(20, {"adam", "fa"}, {"weightraw_mean"}, 1.0, 3));
+  const auto size = fs::file_size(path);
+  for (const auto cut : {size / 2, size - 100, std::uintmax_t{2048}, std::uintmax_t{0}}) {
+    fs::resize_file(path, cut);
+    ::testing::internal::CaptureStderr();
+    const std::string e = test::error_message<DataError>([&] { read_dataset(path); });
+    EXPECT_EQ(::testing::internal::GetCapturedStderr(), "") << cut;  // HDF5 prints no error stack
+    EXPECT_EQ(e.rfind(path + ": ", 0), 0u) << e;
+    EXPECT_NE(e.find("rebuild it with `lrid dataset build`"), std::string::npos) << e;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+    if (cut > 0) EXPECT_NE(e.find("truncated or corrupt HDF5 file"), std::string::npos) << e;
+  }
+}
+
+TEST(TrajectoryDataset, AFullDiskIsOneIoErrorKeepingThePreviousFileAndTheNextWriteCompletes) {
+  test::TempDir dir;
+  test::SmallDisk disk(dir.path() / "disk", "1m");
+  if (!disk.mounted()) GTEST_SKIP() << "needs root to mount a tmpfs";
+  const std::string path = (dir.path() / "disk" / "dataset.h5").string();
+  const TrajectoryDataset first = testing::synthetic_trajectories(4, {"adam", "fa"}, {"weightraw_mean"}, 1.0, 3);
+  write_dataset(path, first);
+  const std::string before = read_file(path);
+  // Larger than the disk (X alone is 2 MB), and on a disk with no byte left.
+  const TrajectoryDataset big = testing::synthetic_trajectories(1000, {"adam", "fa"}, {"weightraw_mean"}, 1.0, 3);
+  for (bool filled : {false, true}) {
+    if (filled) disk.fill();
+    ::testing::internal::CaptureStderr();
+    const std::string e = test::error_message<IoError>([&] { write_dataset(path, filled ? first : big); });
+    EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+    EXPECT_EQ(e.rfind(path + ": ", 0), 0u) << e;
+    EXPECT_NE(e.find("No space left on device"), std::string::npos) << e;
+    EXPECT_EQ(read_file(path), before);  // the previous file, whole
+    for (const auto& f : fs::directory_iterator(dir.path() / "disk"))
+      EXPECT_EQ(f.path().filename().string().find(".tmp"), std::string::npos) << f.path();
+  }
+  disk.unfill();
+  ASSERT_TRUE(disk.resize("8m"));
+  write_dataset(path, big);
+  EXPECT_EQ(read_dataset(path).rows(), big.rows());
 }
 
 }  // namespace
