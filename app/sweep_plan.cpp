@@ -160,7 +160,9 @@ std::vector<ExcludeRule> exclude_rules(const YAML::Node& root, const std::string
 
 // Whether a run matches every key of an exclude entry (a list matches any of its values).
 bool matches(const SweepRun& r, const ExcludeRule& rule) {
-  for (const auto& [k, vals] : rule) {
+  for (const auto& entry : rule) {
+    const std::string& k = entry.first;  // a lambda may not capture a structured binding before C++20 (clang)
+    const std::vector<std::string>& vals = entry.second;
     auto it = std::find_if(r.values.begin(), r.values.end(), [&](const auto& kv) { return kv.first == k; });
     if (it == r.values.end() || std::find(vals.begin(), vals.end(), it->second) == vals.end()) return false;
   }
