@@ -52,6 +52,17 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, const Na
   write_file_atomic(path, bytes.str());
 }
 
+namespace {
+
+// The first non-empty line of an exception's message (TorchScript's start with "\n").
+std::string first_line(const std::string& text) {
+  const auto b = text.find_first_not_of("\n");
+  if (b == std::string::npos) return text;
+  return text.substr(b, text.find('\n', b) - b);
+}
+
+}  // namespace
+
 TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
                            const NamedOptimizers& optimizers) {
   TrainState state;
@@ -100,8 +111,13 @@ TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
       if (!params.empty() && !params.front().device().is_cpu())
         optimizer_state_to(*optimizer, params.front().device());
     }
+  } catch (const Error&) {
+    throw;
   } catch (const c10::Error& e) {
     throw IoError(fmt::format("{}: cannot read checkpoint: {}", path, e.msg().substr(0, e.msg().find('\n'))));
+  } catch (const std::exception& e) {
+    // TorchScript's ErrorReport (not a c10::Error) for a corrupt archive's code/ files.
+    throw IoError(fmt::format("{}: cannot read checkpoint: {}", path, first_line(e.what())));
   }
   return state;
 }
