@@ -184,7 +184,9 @@ void validate_runs(const std::vector<SweepRun>& runs, const std::string& base, c
 
 }  // namespace
 
-SweepPlan load_sweep(const std::string& path, const std::vector<std::string>& cli_overrides) {
+namespace {
+
+SweepPlan expand_sweep(const std::string& path, const std::vector<std::string>& cli_overrides) {
   const YAML::Node root = read_sweep_file(path);
   SweepPlan plan;
   plan.base = base_config(root, path);
@@ -204,6 +206,18 @@ SweepPlan load_sweep(const std::string& path, const std::vector<std::string>& cl
   validate_runs(runs, plan.base, path);
   plan.runs = runs;
   return plan;
+}
+
+}  // namespace
+
+SweepPlan load_sweep(const std::string& path, const std::vector<std::string>& cli_overrides) {
+  try {
+    return expand_sweep(path, cli_overrides);
+  } catch (const YAML::Exception& e) {
+    // A node of an unexpected kind (a list as a key, a map as a grid value, ...) that no check above named.
+    const std::string where = e.mark.is_null() ? path : fmt::format("{}:{}", path, e.mark.line + 1);
+    throw ConfigError(fmt::format("{}: {}", where, e.msg));
+  }
 }
 
 std::pair<int64_t, int64_t> parse_shard(const std::string& text) {

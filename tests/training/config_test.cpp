@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.h"
+#include "core/files.h"
 #include "core/yaml_text.h"
 #include "test_paths.h"
 #include "test_util.h"
@@ -126,6 +127,19 @@ TEST(Config, BadOverridesNameTheOverride) {
   EXPECT_NE(msg.find("key=value"), std::string::npos) << msg;
   msg = error_of("good.yaml", {"model.type.x=1"});
   EXPECT_NE(msg.find("not a map"), std::string::npos) << msg;
+}
+
+// Found by tests/fuzz/config_fuzz.cpp and sweep_fuzz.cpp (yaml-cpp exceptions
+// escaped as std::terminate): an override on a file that is not a map, and a
+// map key that is not a scalar, are ConfigErrors naming the file.
+TEST(Config, OverridesOnANonMapAndNonScalarKeysAreConfigErrors) {
+  std::string msg = error_of("not_a_map.yaml", {"rule.type=fa"});
+  EXPECT_NE(msg.find("override 'rule.type=fa': the configuration is not a YAML map"), std::string::npos) << msg;
+  test::TempDir dir;
+  const std::string path = (dir.path() / "list_key.yaml").string();
+  write_file_atomic(path, "data: {type: synthetic}\n[rule, type]: sgdm\n");
+  msg = test::error_message<ConfigError>([&] { load_config(path); });
+  EXPECT_NE(msg.find(path + ":2: "), std::string::npos) << msg;
 }
 
 TEST(Config, MissingFileIsAConfigError) {
