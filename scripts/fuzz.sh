@@ -93,8 +93,15 @@ run_one() {
   cov=$(grep -o 'cov: [0-9]*' "$out/$name/log" | tail -1 | cut -d' ' -f2)
   ft=$(grep -o 'ft: [0-9]*' "$out/$name/log" | tail -1 | cut -d' ' -f2)
   if ((rc != 0)) || compgen -G "$out/$name/crashes/*" >/dev/null; then status=FAILED; fi
+  # Debian's libhdf5 1.10.8 trusts the object sizes of a file's global heap
+  # (H5HG_read copies as many bytes as a corrupt size says): an upstream bug
+  # that lrid cannot check for from the HDF5 API (README "Fuzzing"). Reported,
+  # its input kept, but it does not fail the run.
+  if [[ $status == FAILED && $name == hdf5 ]] && grep -q '^    #1 .* in H5HG_read ' "$out/$name/log"; then
+    status=known-libhdf5
+  fi
   printf '%-18s %12s %7s %7s  %s\n' "$name" "${execs:-0}" "${cov:-0}" "${ft:-0}" "$status"
-  [[ $status == ok ]]
+  [[ $status != FAILED ]]
 }
 
 cmd_run() {
