@@ -70,7 +70,8 @@ std::string base_config(const YAML::Node& root, const std::string& path) {
   fs::path base = root["base"].Scalar();
   if (base.is_relative()) base = fs::path(path).parent_path() / base;
   const std::string out = base.lexically_normal().string();
-  if (!fs::exists(out)) throw ConfigError(fmt::format("{}: base config {} does not exist", path, out));
+  std::error_code ec;  // the throwing overload escapes as filesystem_error (a name too long, ...)
+  if (!fs::exists(out, ec)) throw ConfigError(fmt::format("{}: base config {} does not exist", path, out));
   return out;
 }
 

@@ -106,6 +106,9 @@ TEST(Sweep, NonMapBaseAndNonScalarKeysAreConfigErrors) {
   write_file_atomic(dir / "keys.yaml", "base: " + sweep_file("../configs/good.yaml") + "\ngrid: {[a, b]: [1]}\n");
   test::expect_error<ConfigError>([&] { load_sweep((dir / "keys.yaml").string()); },
                                   (dir / "keys.yaml").string() + ":");
+  // A base name too long for the file system: fs::exists threw filesystem_error.
+  write_file_atomic(dir / "long.yaml", "base: " + std::string(5000, 'b') + "\n");
+  test::expect_error<ConfigError>([&] { load_sweep((dir / "long.yaml").string()); }, "does not exist");
   fs::remove_all(dir);
 }
 
