@@ -196,6 +196,8 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
       root = YAML::Load(in);
     } catch (const YAML::Exception& e) {
       throw ConfigError(fmt::format("{}:{}: YAML syntax error: {}", path, e.mark.line + 1, e.msg));
+    } catch (const std::ios_base::failure& e) {  // a directory opens, then fails to read
+      throw ConfigError(fmt::format("{}: cannot read configuration file ({})", path, e.code().message()));
     }
   }
   ConfigSource source;

@@ -142,6 +142,15 @@ TEST(Config, OverridesOnANonMapAndNonScalarKeysAreConfigErrors) {
   EXPECT_NE(msg.find(path + ":2: "), std::string::npos) << msg;
 }
 
+// A directory opens as a file and fails on the first read with
+// std::ios_base::failure (tests/fuzz/sweep_fuzz.cpp found it as `base: .`).
+TEST(Config, ADirectoryIsAConfigError) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.path());
+  const std::string msg = test::error_message<ConfigError>([&] { load_config(dir.str()); });
+  EXPECT_NE(msg.find(dir.str() + ": cannot read configuration file"), std::string::npos) << msg;
+}
+
 TEST(Config, MissingFileIsAConfigError) {
   EXPECT_THROW(load_config(fixture("does_not_exist.yaml")), ConfigError);
 }
