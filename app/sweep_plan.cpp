@@ -70,7 +70,8 @@ std::string base_config(const YAML::Node& root, const std::string& path) {
   fs::path base = root["base"].Scalar();
   if (base.is_relative()) base = fs::path(path).parent_path() / base;
   const std::string out = base.lexically_normal().string();
-  if (!fs::exists(out)) throw ConfigError(fmt::format("{}: base config {} does not exist", path, out));
+  std::error_code ec;  // the throwing overload escapes as filesystem_error (a name too long, ...)
+  if (!fs::exists(out, ec)) throw ConfigError(fmt::format("{}: base config {} does not exist", path, out));
   return out;
 }
 
@@ -160,7 +161,9 @@ std::vector<ExcludeRule> exclude_rules(const YAML::Node& root, const std::string
 
 // Whether a run matches every key of an exclude entry (a list matches any of its values).
 bool matches(const SweepRun& r, const ExcludeRule& rule) {
-  for (const auto& [k, vals] : rule) {
+  for (const auto& entry : rule) {
+    const std::string& k = entry.first;  // a lambda may not capture a structured binding before C++20 (clang)
+    const std::vector<std::string>& vals = entry.second;
     auto it = std::find_if(r.values.begin(), r.values.end(), [&](const auto& kv) { return kv.first == k; });
     if (it == r.values.end() || std::find(vals.begin(), vals.end(), it->second) == vals.end()) return false;
   }
@@ -182,7 +185,9 @@ void validate_runs(const std::vector<SweepRun>& runs, const std::string& base, c
 
 }  // namespace
 
-SweepPlan load_sweep(const std::string& path, const std::vector<std::string>& cli_overrides) {
+namespace {
+
+SweepPlan expand_sweep(const std::string& path, const std::vector<std::string>& cli_overrides) {
   const YAML::Node root = read_sweep_file(path);
   SweepPlan plan;
   plan.base = base_config(root, path);
@@ -202,6 +207,18 @@ SweepPlan load_sweep(const std::string& path, const std::vector<std::string>& cl
   validate_runs(runs, plan.base, path);
   plan.runs = runs;
   return plan;
+}
+
+}  // namespace
+
+SweepPlan load_sweep(const std::string& path, const std::vector<std::string>& cli_overrides) {
+  try {
+    return expand_sweep(path, cli_overrides);
+  } catch (const YAML::Exception& e) {
+    // A node of an unexpected kind (a list as a key, a map as a grid value, ...) that no check above named.
+    const std::string where = e.mark.is_null() ? path : fmt::format("{}:{}", path, e.mark.line + 1);
+    throw ConfigError(fmt::format("{}: {}", where, e.msg));
+  }
 }
 
 std::pair<int64_t, int64_t> parse_shard(const std::string& text) {

@@ -29,7 +29,9 @@ std::vector<GridConfig> grid_product(const GridAxes& axes) {
 
 void apply_grid_overrides(GridAxes& axes, const std::map<std::string, std::vector<std::string>>& overrides,
                           const std::string& classifier) {
-  for (const auto& [key, values] : overrides) {
+  for (const auto& kv : overrides) {
+    const std::string& key = kv.first;  // a lambda may not capture a structured binding before C++20 (clang)
+    const std::vector<std::string>& values = kv.second;
     auto it = std::find_if(axes.begin(), axes.end(), [&](const auto& a) { return a.first == key; });
     if (it == axes.end()) {
       std::vector<std::string> keys;

@@ -5,6 +5,7 @@
 #include <torch/serialize.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -125,6 +126,13 @@ PrefixClassifiers load_prefix_classifiers(const std::string& path) {
                                 std::string(e.what_without_backtrace()).substr(0, 120)));
   } catch (const ConfigError& e) {
     throw DataError(fmt::format("{}: {}", path, e.what()));
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    // TorchScript's ErrorReport (not a c10::Error) for a corrupt archive's code/ files.
+    const std::string what = e.what();
+    const auto b = std::min(what.find_first_not_of('\n'), what.size());
+    throw DataError(fmt::format("{}: not a saved lrid classifier ({})", path, what.substr(b, what.find('\n', b) - b)));
   }
   if (p.lengths.empty()) throw DataError(fmt::format("{}: holds no prefix classifier", path));
   return p;

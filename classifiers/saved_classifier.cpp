@@ -142,6 +142,17 @@ void save_classifier(const std::string& path, const SavedClassifier& c) {
   save_archive(a, path);
 }
 
+namespace {
+
+// The first non-empty line of an exception's message (TorchScript's start with "\n").
+std::string first_line(const std::string& text) {
+  const auto b = text.find_first_not_of("\n");
+  if (b == std::string::npos) return text;
+  return text.substr(b, text.find('\n', b) - b);
+}
+
+}  // namespace
+
 SavedClassifier load_classifier(const std::string& path) {
   if (!std::filesystem::exists(path)) throw DataError(fmt::format("{}: no such file", path));
   try {
@@ -151,6 +162,11 @@ SavedClassifier load_classifier(const std::string& path) {
   } catch (const c10::Error& e) {
     throw DataError(fmt::format("{}: not a saved lrid classifier ({})", path,
                                 std::string(e.what_without_backtrace()).substr(0, 120)));
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    // TorchScript's ErrorReport (not a c10::Error) for a corrupt archive's code/ files.
+    throw DataError(fmt::format("{}: not a saved lrid classifier ({})", path, first_line(e.what()).substr(0, 120)));
   }
 }
 

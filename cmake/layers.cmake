@@ -37,7 +37,11 @@ target_link_options(lrid_torch INTERFACE "LINKER:--no-as-needed,-lstdc++")
 # compiled with -fopenmp, as ATen itself is, and links against the wheel's own
 # libgomp.so.1: the same soname as the runtime libtorch_cpu loads, so there is
 # only one OpenMP pool.
-target_compile_options(lrid_torch INTERFACE -fopenmp)
+# The fuzz build (clang) leaves OpenMP out: clang's -fopenmp means libomp, a
+# second runtime beside the wheel's libgomp, and the fuzz targets run one thread.
+if(NOT LRID_FUZZ)
+  target_compile_options(lrid_torch INTERFACE -fopenmp)
+endif()
 find_library(LRID_TORCH_GOMP NAMES libgomp.so.1 PATHS "${TORCH_INSTALL_PREFIX}/lib" NO_DEFAULT_PATH)
 if(NOT LRID_TORCH_GOMP)
   find_library(LRID_TORCH_GOMP NAMES gomp libgomp.so.1 REQUIRED)

@@ -36,6 +36,9 @@ target_precompile_headers(lrid_tests_objects REUSE_FROM lrid_pch)
 add_executable(lrid_base_tests)
 target_link_libraries(lrid_base_tests PRIVATE lrid_base_tests_objects lrid_figures lrid_test_support)
 add_executable(lrid_tests)
+# CLI tests run the executable; lrid_base_tests does not, so the sanitizer build
+# of it (scripts/fuzz.sh sanitize-tests) compiles no LibTorch source.
+add_dependencies(lrid_tests lrid)
 target_link_libraries(lrid_tests PRIVATE lrid_tests_objects lrid_app lrid_test_support)
 # Unity groups of neighbouring layers' tests: with the torch PCH most of a test
 # translation unit's cost is instantiating LibTorch and GoogleTest templates,
@@ -56,7 +59,6 @@ foreach(group IN LISTS LRID_TEST_GROUPS)
 endforeach()
 foreach(t lrid_base_tests lrid_tests)
   set_target_properties(${t}_objects PROPERTIES UNITY_BUILD ${LRID_UNITY_BUILD} UNITY_BUILD_MODE GROUP)
-  add_dependencies(${t} lrid)  # CLI tests run the executable
   # ctest runs tests in parallel processes: one intra-op thread each avoids
   # oversubscribing the cores (OpenMP workers spin-wait on a busy machine).
   gtest_discover_tests(${t} DISCOVERY_TIMEOUT 120

@@ -38,7 +38,7 @@ Json read_json(const std::filesystem::path& path) {
   const std::string text = read_file(path);
   try {
     return Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number beyond double (1E400)
     throw DataError(fmt::format("{}: not valid JSON ({})", path.string(), e.what()));
   }
 }

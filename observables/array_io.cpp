@@ -20,9 +20,14 @@ namespace {
 std::string dict_value(const std::string& header, const std::string& key, const std::string& path) {
   auto k = header.find("'" + key + "'");
   if (k == std::string::npos) throw DataError(fmt::format("{}: .npy header has no '{}'", path, key));
-  auto colon = header.find(':', k);
-  auto start = header.find_first_not_of(" ", colon + 1);
-  if (header[start] == '(') return header.substr(start, header.find(')', start) - start + 1);
+  const auto colon = header.find(':', k + key.size() + 2);
+  const auto start = colon == std::string::npos ? colon : header.find_first_not_of(" ", colon + 1);
+  if (start == std::string::npos) throw DataError(fmt::format("{}: .npy header has no value for '{}'", path, key));
+  if (header[start] == '(') {
+    const auto close = header.find(')', start);
+    if (close == std::string::npos) throw DataError(fmt::format("{}: .npy header: unclosed '{}' tuple", path, key));
+    return header.substr(start, close - start + 1);
+  }
   auto end = header.find_first_of(",}", start);
   std::string v = header.substr(start, end - start);
   while (!v.empty() && v.back() == ' ') v.pop_back();
@@ -79,6 +84,8 @@ std::pair<torch::ScalarType, std::size_t> npy_dtype(const std::string& descr, co
 
 // "(4, 3)", "(7,)", "()" -> {4, 3}, {7}, {}.
 std::vector<int64_t> npy_shape(const std::string& shape_text, const std::string& path) {
+  const auto bad = [&] { return DataError(fmt::format("{}: bad shape {} in the .npy header", path, shape_text)); };
+  if (shape_text.size() < 2 || shape_text.front() != '(' || shape_text.back() != ')') throw bad();
   std::vector<int64_t> shape;
   std::istringstream ss(shape_text.substr(1, shape_text.size() - 2));
   for (std::string tok; std::getline(ss, tok, ',');) {
@@ -87,10 +94,21 @@ std::vector<int64_t> npy_shape(const std::string& shape_text, const std::string&
     try {
       shape.push_back(std::stoll(tok.substr(b)));
     } catch (const std::exception&) {
-      throw DataError(fmt::format("{}: bad shape {} in the .npy header", path, shape_text));
+      throw bad();
     }
+    if (shape.back() < 0) throw bad();
   }
   return shape;
+}
+
+// The data bytes a shape needs; DataError when the count overflows (no file holds that much).
+std::size_t npy_bytes(const std::vector<int64_t>& shape, std::size_t item, const std::string& shape_text,
+                      const std::string& path) {
+  std::size_t bytes = item;
+  for (int64_t d : shape)
+    if (__builtin_mul_overflow(bytes, static_cast<std::size_t>(d), &bytes))
+      throw DataError(fmt::format("{}: the .npy header's shape {} is implausibly large", path, shape_text));
+  return bytes;
 }
 
 }  // namespace
@@ -105,14 +123,12 @@ torch::Tensor read_npy(const std::string& path) {
     throw DataError(fmt::format("{}: Fortran-ordered array; save a C-ordered copy (np.ascontiguousarray)", path));
   const std::string shape_text = dict_value(header.text, "shape", path);
   const std::vector<int64_t> shape = npy_shape(shape_text, path);
-  int64_t count = 1;
-  for (int64_t d : shape) count *= d;
-  const std::size_t bytes = static_cast<std::size_t>(count) * item, start = header.data_start;
+  const std::size_t bytes = npy_bytes(shape, item, shape_text, path), start = header.data_start;
   if (data.size() - start != bytes)
     throw DataError(fmt::format("{}: holds {} data bytes, the header's shape {} needs {} (truncated?)", path,
                                 data.size() - start, shape_text, bytes));
   torch::Tensor t = torch::empty(shape, dtype);
-  if (count > 0) std::memcpy(t.data_ptr(), data.data() + start, bytes);
+  if (bytes > 0) std::memcpy(t.data_ptr(), data.data() + start, bytes);
   t = t.to(torch::kFloat64);
   check_finite(t, path);
   return t;

@@ -52,6 +52,27 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, const Na
   write_file_atomic(path, bytes.str());
 }
 
+namespace {
+
+// The first non-empty line of an exception's message (TorchScript's start with "\n").
+std::string first_line(const std::string& text) {
+  const auto b = text.find_first_not_of("\n");
+  if (b == std::string::npos) return text;
+  return text.substr(b, text.find('\n', b) - b);
+}
+
+// A tensor of a corrupt archive may claim more elements than its storage holds
+// (LibTorch does not check on load); reading it would run past the buffer.
+void check_storage(const torch::Tensor& t, const std::string& key, const std::string& path) {
+  if (!t.defined() || t.numel() == 0) return;
+  int64_t last = t.storage_offset();
+  for (int64_t d = 0; d < t.dim(); ++d) last += (t.size(d) - 1) * t.stride(d);
+  if (t.storage_offset() < 0 || static_cast<uint64_t>(last + 1) * t.element_size() > t.storage().nbytes())
+    throw IoError(fmt::format("{}: cannot read checkpoint: tensor {} is larger than its stored data", path, key));
+}
+
+}  // namespace
+
 TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
                            const NamedOptimizers& optimizers) {
   TrainState state;
@@ -68,6 +89,7 @@ TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
     for (auto& p : model.named_parameters()) {
       torch::Tensor t;
       archive.read("param/" + p.key(), t);
+      check_storage(t, "param/" + p.key(), path);
       if (!t.sizes().equals(p.value().sizes()))
         throw IoError(fmt::format("{}: parameter {} has shape {} in the checkpoint, {} in the model",
                                   path, p.key(), fmt::join(t.sizes(), "x"), fmt::join(p.value().sizes(), "x")));
@@ -76,19 +98,27 @@ TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
     for (auto& b : model.named_buffers()) {
       torch::Tensor t;
       archive.read("buffer/" + b.key(), t, true);
+      check_storage(t, "buffer/" + b.key(), path);
       b.value().copy_(t);
     }
     torch::Tensor step, wall, train;
     archive.read("state/step", step);
     archive.read("state/wall_time_s", wall);
     archive.read("state/train_time_s", train);
+    check_storage(step, "state/step", path);
+    check_storage(wall, "state/wall_time_s", path);
+    check_storage(train, "state/train_time_s", path);
     state.step = step.item<int64_t>();
     state.wall_time_s = wall.item<double>();
     state.train_time_s = train.item<double>();
     torch::Tensor record;
-    if (archive.try_read("state/record_time_s", record)) state.record_time_s = record.item<double>();
+    if (archive.try_read("state/record_time_s", record)) {
+      check_storage(record, "state/record_time_s", path);
+      state.record_time_s = record.item<double>();
+    }
     torch::Tensor window;  // absent in checkpoints written before it was kept: an empty window
     if (archive.try_read("state/window", window) && window.numel() == 5) {
+      check_storage(window, "state/window", path);
       const auto w = window.to(torch::kFloat64).contiguous();
       const double* v = w.data_ptr<double>();
       state.window_loss = v[0];
@@ -106,8 +136,13 @@ TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
       if (!params.empty() && !params.front().device().is_cpu())
         optimizer_state_to(*optimizer, params.front().device());
     }
+  } catch (const Error&) {
+    throw;
   } catch (const c10::Error& e) {
     throw IoError(fmt::format("{}: cannot read checkpoint: {}", path, e.msg().substr(0, e.msg().find('\n'))));
+  } catch (const std::exception& e) {
+    // TorchScript's ErrorReport (not a c10::Error) for a corrupt archive's code/ files.
+    throw IoError(fmt::format("{}: cannot read checkpoint: {}", path, first_line(e.what())));
   }
   return state;
 }

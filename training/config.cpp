@@ -116,6 +116,8 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
     throw ConfigError(fmt::format("override '{}': cannot parse value: {}", assignment, e.msg));
   }
   if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap())  // yaml-cpp would throw BadSubscript from root[key]
+    throw ConfigError(fmt::format("override '{}': the configuration is not a YAML map of sections", assignment));
   std::vector<std::string> parts;
   for (std::size_t start = 0;;) {
     auto dot = key.find('.', start);
@@ -225,15 +227,23 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
       root = YAML::Load(in);
     } catch (const YAML::Exception& e) {
       throw ConfigError(fmt::format("{}:{}: YAML syntax error: {}", path, e.mark.line + 1, e.msg));
+    } catch (const std::ios_base::failure& e) {  // a directory opens, then fails to read
+      throw ConfigError(fmt::format("{}: cannot read configuration file ({})", path, e.code().message()));
     }
   }
   ConfigSource source;
   source.file = path;
-  for (const auto& o : overrides) {
-    apply_override(root, o);
-    source.overridden.insert(o.substr(0, o.find('=')));
+  try {
+    for (const auto& o : overrides) {
+      apply_override(root, o);
+      source.overridden.insert(o.substr(0, o.find('=')));
+    }
+    return parse_config(root, source);
+  } catch (const YAML::Exception& e) {
+    // A node of an unexpected kind (a list as a map key, ...) that no check above named.
+    const std::string where = e.mark.is_null() ? path : fmt::format("{}:{}", path, e.mark.line + 1);
+    throw ConfigError(fmt::format("{}: {}", where, e.msg));
   }
-  return parse_config(root, source);
 }
 
 YAML::Node Config::to_yaml() const {

@@ -4,6 +4,7 @@
 #include "trajectories/trajectory_dataset.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <hdf5.h>
 #include <torch/torch.h>
 
@@ -163,6 +164,22 @@ std::vector<hsize_t> dims_of(hid_t ds) {
   return d;
 }
 
+// Rejects a dataset whose header declares more data than its file could hold,
+// before anything is allocated for it (a corrupt header asked for terabytes).
+// Datasets are at most deflate-compressed, whose ratio stays below 1032:1.
+void check_declared_size(const std::vector<hsize_t>& dims, std::size_t item, const std::string& file,
+                         const std::string& name) {
+  constexpr std::uintmax_t kMaxRatio = 1100, kSlack = std::uintmax_t{1} << 20;
+  std::error_code ec;
+  const std::uintmax_t file_bytes = std::filesystem::file_size(file, ec);
+  std::uintmax_t bytes = item;
+  bool overflow = ec.value() != 0;
+  for (hsize_t d : dims) overflow = overflow || __builtin_mul_overflow(bytes, d, &bytes);
+  if (overflow || bytes > kSlack + kMaxRatio * file_bytes)
+    throw DataError(fmt::format("{}: dataset '{}' declares shape [{}], more data than a {}-byte file can hold "
+                                "(corrupt file?)", file, name, fmt::join(dims, ", "), file_bytes));
+}
+
 hid_t open_dataset(hid_t loc, const std::string& name, const std::string& file, bool required = true) {
   if (H5Lexists(loc, name.c_str(), H5P_DEFAULT) <= 0) {
     if (!required) return -1;
@@ -181,6 +198,7 @@ std::vector<std::string> read_strings(hid_t loc, const std::string& name, const 
   Handle ftype(H5Dget_type(ds), H5Tclose);
   if (H5Tget_class(ftype) != H5T_STRING) throw DataError(fmt::format("{}: '{}' must hold strings", file, name));
   const std::size_t n = dims[0];
+  check_declared_size(dims, sizeof(std::string) + H5Tget_size(ftype), file, name);
   std::vector<std::string> out(n);
   if (n == 0) return out;
   if (H5Tis_variable_str(ftype) > 0) {
@@ -215,6 +233,7 @@ torch::Tensor read_floats(hid_t loc, const std::string& name, const std::string&
   const H5T_class_t cls = H5Tget_class(ftype);
   if (cls != H5T_FLOAT && cls != H5T_INTEGER)
     throw DataError(fmt::format("{}: '{}' must be numeric", file, name));
+  check_declared_size(dims, torch::elementSize(dtype), file, name);
   std::vector<int64_t> shape(dims.begin(), dims.end());
   torch::Tensor t = torch::empty(shape, dtype);
   if (t.numel() > 0 &&
@@ -237,12 +256,14 @@ MetaColumn read_meta_column(hid_t group, const std::string& name, const std::str
       break;
     case H5T_INTEGER:
       c.kind = MetaColumn::Kind::kInt;
+      check_declared_size(dims, sizeof(int64_t), file, "meta/" + name);
       c.ints.resize(dims[0]);
       if (dims[0] > 0 && H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.ints.data()) < 0)
         corrupt(file, fmt::format("cannot read meta column '{}'", name));
       break;
     case H5T_FLOAT:
       c.kind = MetaColumn::Kind::kReal;
+      check_declared_size(dims, sizeof(double), file, "meta/" + name);
       c.reals.resize(dims[0]);
       if (dims[0] > 0 && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.reals.data()) < 0)
         corrupt(file, fmt::format("cannot read meta column '{}'", name));

@@ -17,6 +17,7 @@
 #include "core/errors.h"
 #include "core/files.h"
 #include "test_paths.h"
+#include "test_util.h"
 
 namespace lrid {
 namespace {
@@ -89,6 +90,26 @@ TEST(Sweep, BadSweepFilesAndShards) {
   unsetenv("SLURM_ARRAY_TASK_ID");
   unsetenv("SLURM_ARRAY_TASK_COUNT");
   EXPECT_EQ(parse_shard(""), (std::pair<int64_t, int64_t>{0, 1}));
+}
+
+// Found by tests/fuzz/sweep_fuzz.cpp (tests/fuzz/corpus/sweep/crash-*): `set:`
+// on a base config that is a YAML scalar, and a grid key that is a list, threw
+// yaml-cpp exceptions past load_sweep; now each is one ConfigError naming a file.
+TEST(Sweep, NonMapBaseAndNonScalarKeysAreConfigErrors) {
+  const fs::path dir = fs::temp_directory_path() / fmt::format("lrid_sweep_kinds_{}", static_cast<long>(getpid()));
+  fs::create_directories(dir);
+  write_file_atomic(dir / "scalar.yaml", "da16\n");
+  write_file_atomic(dir / "sweep.yaml",
+                    "base: scalar.yaml\ngrid: {rule.type: [sgdm]}\nset: {run.parameters.threads: 1}\n");
+  test::expect_error<ConfigError>([&] { load_sweep((dir / "sweep.yaml").string()); },
+                                  "the configuration is not a YAML map");
+  write_file_atomic(dir / "keys.yaml", "base: " + sweep_file("../configs/good.yaml") + "\ngrid: {[a, b]: [1]}\n");
+  test::expect_error<ConfigError>([&] { load_sweep((dir / "keys.yaml").string()); },
+                                  (dir / "keys.yaml").string() + ":");
+  // A base name too long for the file system: fs::exists threw filesystem_error.
+  write_file_atomic(dir / "long.yaml", "base: " + std::string(5000, 'b') + "\n");
+  test::expect_error<ConfigError>([&] { load_sweep((dir / "long.yaml").string()); }, "does not exist");
+  fs::remove_all(dir);
 }
 
 TEST(Sweep, ShardsPartitionThePlanInOrder) {

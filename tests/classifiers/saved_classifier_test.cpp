@@ -9,6 +9,7 @@
 #include "classifiers/classifier_test_data.h"
 #include "core/errors.h"
 #include "core/files.h"
+#include "test_paths.h"
 #include "test_util.h"
 
 namespace lrid {
@@ -71,6 +72,16 @@ TEST(SavedClassifier, DataOfAnotherShapeOrWithNonFiniteValuesIsADataError) {
   const auto col = std::find(d.obs_keys.begin(), d.obs_keys.end(), "weightraw_mean") - d.obs_keys.begin();
   bad.x[7][3][col] = std::nanf("");
   test::expect_error<DataError>([&] { classify_rows(c, bad); }, "first: row 7");
+}
+
+// A corrupt archive whose TorchScript code names an unknown type: LibTorch
+// throws torch::jit::ErrorReport, not a c10::Error, which escaped as
+// std::terminate (tests/fuzz/saved_classifier_fuzz.cpp found it; the file is its input).
+TEST(SavedClassifier, CorruptTorchScriptInTheArchiveIsADataError) {
+  const std::string path =
+      std::string(LRID_SOURCE_DIR) + "/tests/fuzz/corpus/saved_classifier/crash-torchscript-unknown-type";
+  test::expect_error<DataError>([&] { load_classifier(path); },
+                                path + ": not a saved lrid classifier (Unknown type name");
 }
 
 TEST(SavedClassifier, MissingOrForeignFilesAreDataErrors) {

@@ -93,6 +93,17 @@ TEST(Json, ReadErrorsNameTheFile) {
   expect_error<IoError>([&] { read_json(missing); }, missing.string());
 }
 
+// A number beyond double's range: nlohmann throws out_of_range (406), not a
+// parse_error, which escaped read_json (tests/fuzz/index_fuzz.cpp found it with
+// '555555E55555555'; tests/fuzz/corpus/index/ keeps the input).
+TEST(Json, NumberOverflowIsADataErrorNamingTheFile) {
+  test::TempDir dir;
+  const auto bad = dir.path() / "index.json";
+  write_file_atomic(bad, "{\"probe_size\": 555555E55555555}\n");
+  expect_error<DataError>([&] { read_json(bad); }, bad.string() + ": not valid JSON");
+  expect_error<DataError>([&] { read_json(bad); }, "number overflow");
+}
+
 TEST(Json, AtNamesTheMissingKeyAndWhere) {
   const Json j = {{"run", "r1"}, {"points", Json::array()}};
   EXPECT_EQ(json_at(j, "run", "index.json").get<std::string>(), "r1");

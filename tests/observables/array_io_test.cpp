@@ -63,6 +63,37 @@ TEST(ArrayIo, CsvWithAndWithoutHeader) {
   for (const char* f : {"m.csv", "r.csv", "x.csv"}) fs::remove(tmp(f));
 }
 
+// Headers that crashed read_npy or broke its arithmetic (tests/fuzz/npy_fuzz.cpp
+// found them; tests/fuzz/corpus/npy/ keeps the inputs): each is one DataError naming the file.
+TEST(ArrayIo, MalformedNpyHeadersAreDataErrors) {
+  const auto frame = [](const std::string& header, const std::string& payload) {
+    std::string out = std::string("\x93NUMPY\x01\x00", 8);
+    out += static_cast<char>(header.size() & 0xff);
+    out += static_cast<char>(header.size() >> 8);
+    return out + header + payload;
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {frame("{'descr':", ""), "no value for 'descr'"},                             // read past the end
+      {frame("{'descr': '<f4', 'fortran_order': False, 'shape':", ""), "no value"},
+      {frame("{'descr': '<f4', 'fortran_order': False, 'shape': (2, }", ""), "unclosed"},
+      {frame("{'descr': '<f4', 'fortran_order': False, 'shape': , }", ""), "bad shape"},  // was std::out_of_range
+      {frame("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", ""), "bad shape"},
+      {frame("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 2), }", ""),
+       "implausibly large"},  // was a signed overflow
+  };
+  for (const auto& [bytes, what] : cases) {
+    write_file_atomic(tmp("bad.npy"), bytes);
+    try {
+      read_npy(tmp("bad.npy").string());
+      ADD_FAILURE() << "no error for " << bytes;
+    } catch (const DataError& e) {
+      EXPECT_NE(std::string(e.what()).find(tmp("bad.npy").string() + ": "), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  }
+  fs::remove(tmp("bad.npy"));
+}
+
 TEST(StatsCli, PrintsEveryObservableOfTheMeasure) {
   write_npy(tmp("act.npy").string(), torch::randn({20, 30}));
   Result r = run("stats --input " + tmp("act.npy").string() + " --measure act");

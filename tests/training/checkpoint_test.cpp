@@ -13,6 +13,7 @@
 
 #include "core/errors.h"
 #include "core/files.h"
+#include "test_paths.h"
 #include "test_util.h"
 
 namespace lrid {
@@ -143,6 +144,17 @@ TEST(Checkpoint, MissingTruncatedOrMismatchedFilesAreIoErrorsNamingThemAndOnlyUn
   // Writing into a missing folder.
   const std::string nowhere = (dir.path() / "no" / "step_1.pt").string();
   test::expect_error<IoError>([&] { save_checkpoint(nowhere, *a.net, {}, TrainState{}); }, nowhere);
+}
+
+// A corrupt archive whose TorchScript code names an unknown type: LibTorch
+// throws torch::jit::ErrorReport, not a c10::Error, which escaped as
+// std::terminate (tests/fuzz/checkpoint_fuzz.cpp found it; the file is its input).
+TEST(Checkpoint, CorruptTorchScriptInTheArchiveIsAnIoError) {
+  CheckpointedTraining a;
+  const std::string path =
+      std::string(LRID_SOURCE_DIR) + "/tests/fuzz/corpus/checkpoint/crash-torchscript-unknown-type";
+  test::expect_error<IoError>([&] { load_checkpoint(path, *a.net, a.named()); },
+                              path + ": cannot read checkpoint: Unknown type name");
 }
 
 TEST(Checkpoint, ListSortsByStepAndIgnoresOtherFiles) {

@@ -153,6 +153,28 @@ TEST(Config, BadOverridesNameTheOverride) {
   EXPECT_NE(msg.find("not a map"), std::string::npos) << msg;
 }
 
+// Found by tests/fuzz/config_fuzz.cpp and sweep_fuzz.cpp (yaml-cpp exceptions
+// escaped as std::terminate): an override on a file that is not a map, and a
+// map key that is not a scalar, are ConfigErrors naming the file.
+TEST(Config, OverridesOnANonMapAndNonScalarKeysAreConfigErrors) {
+  std::string msg = error_of("not_a_map.yaml", {"rule.type=fa"});
+  EXPECT_NE(msg.find("override 'rule.type=fa': the configuration is not a YAML map"), std::string::npos) << msg;
+  test::TempDir dir;
+  const std::string path = (dir.path() / "list_key.yaml").string();
+  write_file_atomic(path, "data: {type: synthetic}\n[rule, type]: sgdm\n");
+  msg = test::error_message<ConfigError>([&] { load_config(path); });
+  EXPECT_NE(msg.find(path + ":2: "), std::string::npos) << msg;
+}
+
+// A directory opens as a file and fails on the first read with
+// std::ios_base::failure (tests/fuzz/sweep_fuzz.cpp found it as `base: .`).
+TEST(Config, ADirectoryIsAConfigError) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.path());
+  const std::string msg = test::error_message<ConfigError>([&] { load_config(dir.str()); });
+  EXPECT_NE(msg.find(dir.str() + ": cannot read configuration file"), std::string::npos) << msg;
+}
+
 TEST(Config, MissingFileIsAConfigError) {
   EXPECT_THROW(load_config(fixture("does_not_exist.yaml")), ConfigError);
 }

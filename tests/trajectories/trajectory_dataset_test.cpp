@@ -4,6 +4,7 @@
 #include "trajectories/trajectory_dataset.h"
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <filesystem>
 
@@ -119,6 +120,23 @@ TEST(TrajectoryDataset, AFullDiskIsOneIoErrorKeepingThePreviousFileAndTheNextWri
   ASSERT_TRUE(disk.resize("8m"));
   write_dataset(path, big);
   EXPECT_EQ(read_dataset(path).rows(), big.rows());
+}
+
+// A header declaring far more data than the file holds (tests/fuzz/hdf5_fuzz.cpp
+// found one asking for 16 TB; tests/fuzz/corpus/hdf5/ keeps it) is a DataError
+// naming the file and the dataset, before anything is allocated for it.
+TEST(TrajectoryDataset, DeclaredShapeBeyondTheFileIsADataError) {
+  const std::string path = dataset_tmp("huge.h5").string();
+  hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const hsize_t dims[3] = {hsize_t{1} << 20, hsize_t{1} << 20, 1024};  // 4 PB of float32, never written
+  hid_t space = H5Screate_simple(3, dims, nullptr);
+  hid_t ds = H5Dcreate2(file, "X", H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dclose(ds);
+  H5Sclose(space);
+  H5Fclose(file);
+  test::expect_error<DataError>([&] { read_dataset(path); },
+                                path + ": dataset 'X' declares shape [1048576, 1048576, 1024]");
+  fs::remove(path);
 }
 
 }  // namespace
