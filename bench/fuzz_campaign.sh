@@ -14,6 +14,7 @@ SHARES=(npy:360 csv:360 index:360 stream:240 idx:240 cifar10:150 jpeg:150 config
         saved_classifier:60 checkpoint:60)
 OUT=${LRID_FUZZ_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/lrid-fuzz-campaign.XXXXXX")}
 export LRID_FUZZ_OUT=$OUT
+export LRID_FUZZ_SEED=${LRID_FUZZ_SEED:-0}  # a fresh mutation sequence per campaign (CI replays seed 1)
 rows=() failed=0
 for s in "${SHARES[@]}"; do
   t=${s%%:*} sec=$(( ${s##*:} * SCALE ))

@@ -87,7 +87,9 @@ run_one() {
   # would be the largest seed's size. -timeout: a hang is a crash.
   # -malloc_limit_mb: one allocation over 2 GB for an input of at most 64 KB
   # is a bug, reported with the allocating stack.
-  (cd "$out/$name/crashes" && "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -malloc_limit_mb=2048 \
+  # -seed: CI's short run replays a prefix of one fixed mutation sequence, so
+  # its result is repeatable (LRID_FUZZ_SEED=0: a fresh seed, for campaigns).
+  (cd "$out/$name/crashes" && "$bin" -seed="${LRID_FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -malloc_limit_mb=2048 \
      -max_len=65536 -print_final_stats=1 -artifact_prefix="$out/$name/crashes/" \
      "$out/$name/corpus") >"$out/$name/log" 2>&1 || rc=$?
   local execs cov ft status=ok
