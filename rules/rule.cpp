@@ -68,7 +68,7 @@ void add_alignment(Registry<RuleSpec>& reg, const char* name, const char* help, 
 
 // B trained by its own Adam at 1e-3 (the default of the separate alignment optimiser
 // in Kunin et al.'s code, learning-rules.md §5.7) instead of the spec's assumption of
-// W's optimiser and step size. Pilots (README "Learning rules", FINDINGS.md): on
+// W's optimiser and step size. Pilots (README "Learning rules"): on
 // KNet/Fashion-MNIST with W's SGD at 0.05, B diverges within 10-50 steps under IA (the
 // null term's curvature ~|R_f|^2 grows with the batch-normalised conv1 kernel), AA (the
 // sparse term's curvature ~ the input second moment summed over all pixels) and WM
