@@ -12,6 +12,8 @@
 
 #include "classifiers/archive_io.h"
 #include "core/errors.h"
+#include "core/files.h"
+#include "observables/torch_archive.h"
 
 namespace lrid {
 
@@ -89,8 +91,10 @@ PrefixClassifiers load_prefix_classifiers(const std::string& path) {
   if (!std::filesystem::exists(path)) throw DataError(fmt::format("{}: no such file", path));
   PrefixClassifiers p;
   try {
+    const std::string bytes = read_file(path);
+    check_archive_storages(bytes);  // before LibTorch reads any tensor (observables/torch_archive.h)
     torch::serialize::InputArchive a;
-    a.load_from(path);
+    a.load_from(bytes.data(), bytes.size());
     c10::IValue tag;
     if (!a.try_read("lrid_prefix_classifiers", tag)) {
       // A classifier of every time point.

@@ -13,6 +13,8 @@
 
 #include "classifiers/archive_io.h"
 #include "core/errors.h"
+#include "core/files.h"
+#include "observables/torch_archive.h"
 #include "core/seeding.h"
 
 namespace lrid {
@@ -156,9 +158,13 @@ std::string first_line(const std::string& text) {
 SavedClassifier load_classifier(const std::string& path) {
   if (!std::filesystem::exists(path)) throw DataError(fmt::format("{}: no such file", path));
   try {
+    const std::string bytes = read_file(path);
+    check_archive_storages(bytes);  // before LibTorch reads any tensor (observables/torch_archive.h)
     torch::serialize::InputArchive a;
-    a.load_from(path);
+    a.load_from(bytes.data(), bytes.size());
     return read_classifier(a);
+  } catch (const ArchiveStorageError& e) {
+    throw DataError(fmt::format("{}: not a saved lrid classifier ({})", path, e.what()));
   } catch (const c10::Error& e) {
     throw DataError(fmt::format("{}: not a saved lrid classifier ({})", path,
                                 std::string(e.what_without_backtrace()).substr(0, 120)));

@@ -9,6 +9,7 @@
 
 #include "core/errors.h"
 #include "core/files.h"
+#include "observables/torch_archive.h"
 #include "training/optimizer.h"
 
 namespace lrid {
@@ -61,16 +62,6 @@ std::string first_line(const std::string& text) {
   return text.substr(b, text.find('\n', b) - b);
 }
 
-// A tensor of a corrupt archive may claim more elements than its storage holds
-// (LibTorch does not check on load); reading it would run past the buffer.
-void check_storage(const torch::Tensor& t, const std::string& key, const std::string& path) {
-  if (!t.defined() || t.numel() == 0) return;
-  int64_t last = t.storage_offset();
-  for (int64_t d = 0; d < t.dim(); ++d) last += (t.size(d) - 1) * t.stride(d);
-  if (t.storage_offset() < 0 || static_cast<uint64_t>(last + 1) * t.element_size() > t.storage().nbytes())
-    throw IoError(fmt::format("{}: cannot read checkpoint: tensor {} is larger than its stored data", path, key));
-}
-
 }  // namespace
 
 TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
@@ -79,8 +70,13 @@ TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
   try {
     torch::serialize::InputArchive archive;
     if (!std::filesystem::exists(path)) throw IoError(fmt::format("{}: cannot read checkpoint: no such file", path));
+    const std::string bytes = read_file(path);
     try {
-      archive.load_from(path, torch::kCPU);
+      // One read, checked, then parsed from memory: the file cannot change in between.
+      check_archive_storages(bytes);
+      archive.load_from(bytes.data(), bytes.size(), torch::kCPU);
+    } catch (const ArchiveStorageError& e) {
+      throw CorruptCheckpointError(fmt::format("{}: corrupt checkpoint: {}", path, e.what()));
     } catch (const c10::Error& e) {
       throw CorruptCheckpointError(
           fmt::format("{}: corrupt checkpoint: {}", path, e.msg().substr(0, e.msg().find('\n'))));
@@ -89,7 +85,6 @@ TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
     for (auto& p : model.named_parameters()) {
       torch::Tensor t;
       archive.read("param/" + p.key(), t);
-      check_storage(t, "param/" + p.key(), path);
       if (!t.sizes().equals(p.value().sizes()))
         throw IoError(fmt::format("{}: parameter {} has shape {} in the checkpoint, {} in the model",
                                   path, p.key(), fmt::join(t.sizes(), "x"), fmt::join(p.value().sizes(), "x")));
@@ -98,27 +93,21 @@ TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
     for (auto& b : model.named_buffers()) {
       torch::Tensor t;
       archive.read("buffer/" + b.key(), t, true);
-      check_storage(t, "buffer/" + b.key(), path);
       b.value().copy_(t);
     }
     torch::Tensor step, wall, train;
     archive.read("state/step", step);
     archive.read("state/wall_time_s", wall);
     archive.read("state/train_time_s", train);
-    check_storage(step, "state/step", path);
-    check_storage(wall, "state/wall_time_s", path);
-    check_storage(train, "state/train_time_s", path);
     state.step = step.item<int64_t>();
     state.wall_time_s = wall.item<double>();
     state.train_time_s = train.item<double>();
     torch::Tensor record;
     if (archive.try_read("state/record_time_s", record)) {
-      check_storage(record, "state/record_time_s", path);
       state.record_time_s = record.item<double>();
     }
     torch::Tensor window;  // absent in checkpoints written before it was kept: an empty window
     if (archive.try_read("state/window", window) && window.numel() == 5) {
-      check_storage(window, "state/window", path);
       const auto w = window.to(torch::kFloat64).contiguous();
       const double* v = w.data_ptr<double>();
       state.window_loss = v[0];

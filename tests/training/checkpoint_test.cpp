@@ -5,9 +5,11 @@
 // sorts step_<N>.pt by N and ignores other files.
 #include "training/checkpoint.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -148,13 +150,66 @@ TEST(Checkpoint, MissingTruncatedOrMismatchedFilesAreIoErrorsNamingThemAndOnlyUn
 
 // A corrupt archive whose TorchScript code names an unknown type: LibTorch
 // throws torch::jit::ErrorReport, not a c10::Error, which escaped as
-// std::terminate (tests/fuzz/checkpoint_fuzz.cpp found it; the file is its input).
+// std::terminate (tests/fuzz/checkpoint_fuzz.cpp found it). The file is the
+// seed step_1 with one annotation's `Tensor` renamed, so that it passes the
+// storage check and reaches TorchScript; the fuzzer's own input is kept in the
+// corpus as crash-torchscript-unknown-type-fuzzed.
 TEST(Checkpoint, CorruptTorchScriptInTheArchiveIsAnIoError) {
   CheckpointedTraining a;
+  const std::string dir = std::string(LRID_SOURCE_DIR) + "/tests/fuzz/corpus/checkpoint/";
+  test::expect_error<IoError>([&] { load_checkpoint(dir + "crash-torchscript-unknown-type", *a.net, a.named()); },
+                              dir + "crash-torchscript-unknown-type: cannot read checkpoint: Unknown type name");
+  test::expect_error<CorruptCheckpointError>(
+      [&] { load_checkpoint(dir + "crash-torchscript-unknown-type-fuzzed", *a.net, a.named()); },
+      dir + "crash-torchscript-unknown-type-fuzzed: corrupt checkpoint: ");
+}
+
+// LibTorch sizes a loaded storage by what the pickle declares and fills it from
+// its zip record; in this file (checkpoint_fuzz's input) a record is shorter
+// than its storage, and reading the tensor ran past the buffer (ASan:
+// heap-buffer-overflow). The load now compares the two before any tensor is read.
+TEST(Checkpoint, AStorageLargerThanItsRecordIsACorruptCheckpoint) {
+  CheckpointedTraining a;
   const std::string path =
-      std::string(LRID_SOURCE_DIR) + "/tests/fuzz/corpus/checkpoint/crash-torchscript-unknown-type";
-  test::expect_error<IoError>([&] { load_checkpoint(path, *a.net, a.named()); },
-                              path + ": cannot read checkpoint: Unknown type name");
+      std::string(LRID_SOURCE_DIR) + "/tests/fuzz/corpus/checkpoint/crash-storage-smaller-than-declared";
+  test::expect_error<CorruptCheckpointError>([&] { load_checkpoint(path, *a.net, a.named()); },
+                                             path + ": corrupt checkpoint: storage data/");
+}
+
+// The same corruption made by hand, in each storage of a checkpoint this test
+// writes (parameters, buffers, position and both optimizers' state): its record
+// cut by 4 bytes, the archive otherwise rewritten intact by LibTorch's own zip
+// writer, so only the size check can tell.
+TEST(Checkpoint, EachStorageCutShortIsACorruptCheckpoint) {
+  test::TempDir dir;
+  CheckpointedTraining a;
+  a.step(1);
+  a.step(2);
+  const std::string whole = (dir.path() / "whole.pt").string();
+  save_checkpoint(whole, *a.net, a.named(), TrainState{});
+  std::ifstream in(whole, std::ios::binary);
+  caffe2::serialize::PyTorchStreamReader reader(&in);
+  std::vector<std::string> storages;
+  for (const auto& name : reader.getAllRecords())
+    if (name.rfind("data/", 0) == 0) storages.push_back(name);
+  ASSERT_GE(storages.size(), 15u);  // 6 parameters, 3 buffers, 5 state, Adam's and SGD's buffers
+  for (const auto& cut : storages) {
+    std::string bytes;
+    caffe2::serialize::PyTorchStreamWriter writer([&](const void* data, size_t n) {
+      bytes.append(static_cast<const char*>(data), n);
+      return n;
+    });
+    for (const auto& name : reader.getAllRecords()) {
+      if (writer.getAllWrittenRecords().count(name)) continue;  // written by the writer itself (version)
+      auto [data, size] = reader.getRecord(name);
+      writer.writeRecord(name, data.get(), name == cut ? size - 4 : size);
+    }
+    writer.writeEndOfFile();
+    const std::string path = (dir.path() / "cut.pt").string();
+    write_file_atomic(path, bytes);
+    test::expect_error<CorruptCheckpointError>([&] { load_checkpoint(path, *a.net, a.named()); },
+                                               path + ": corrupt checkpoint: storage " + cut + " declares");
+  }
 }
 
 TEST(Checkpoint, ListSortsByStepAndIgnoresOtherFiles) {
