@@ -29,7 +29,10 @@ constexpr uint64_t kAugmentTag = 0x6175676d656eULL;  // "augmen"
 
 
 
-// uint8 [B, C, H, W] -> float [B, C, S, S] in [0, 1] (bilinear, align_corners=false).
+int64_t output_width(const AugmentOptions& o) { return o.input_width > 0 ? o.input_width : o.input_size; }
+
+// uint8 [B, C, H, W] -> float [B, C, S, S'] in [0, 1] (bilinear, align_corners=false);
+// S = input_size, S' = input_width or S.
 torch::Tensor resize_to_input(const torch::Tensor& images_u8, const AugmentOptions& options) {
   if (const std::string problem = uint8_images_problem(images_u8); !problem.empty())
     throw ConfigError(fmt::format("data loader: images must be uint8 [B, C, H, W], {}", problem));
@@ -38,10 +41,10 @@ torch::Tensor resize_to_input(const torch::Tensor& images_u8, const AugmentOptio
                                   images_u8.size(1), options.mean.size()));
   }
   torch::Tensor x = images_u8.to(torch::kFloat32).div_(255.0);
-  const int64_t s = options.input_size;
-  if (x.size(2) != s || x.size(3) != s) {
+  const int64_t s = options.input_size, w = output_width(options);
+  if (x.size(2) != s || x.size(3) != w) {
     x = F::interpolate(x, F::InterpolateFuncOptions()
-                              .size(std::vector<int64_t>{s, s})
+                              .size(std::vector<int64_t>{s, w})
                               .mode(torch::kBilinear)
                               .align_corners(false));
   }
@@ -49,28 +52,30 @@ torch::Tensor resize_to_input(const torch::Tensor& images_u8, const AugmentOptio
 }
 
 // Random crop after zero padding and random horizontal flip in one gather:
-// output[b, c, y, x] = padded[b, c, oy_b + y, ox_b + (flip_b ? S-1-x : x)], with
+// output[b, c, y, x] = padded[b, c, oy_b + y, ox_b + (flip_b ? W-1-x : x)], with
 // offsets drawn uniformly from [0, 2 * padding] and flips with p = 1/2 (drawn
-// in that order from `gen`). [B, C, S, S] -> [B, C, S, S].
+// in that order from `gen`). [B, C, H, W] -> [B, C, H, W].
 // x holds rows [first, first + B) of a batch of n: the draws are made for all n rows.
 torch::Tensor augment_batch(const torch::Tensor& x, int64_t padding, bool hflip, at::Generator& gen, int64_t n,
                             int64_t first) {
-  const int64_t b = x.size(0), c = x.size(1), s = x.size(2), p = padding, side = s + 2 * p;
-  torch::Tensor src = p > 0 ? F::pad(x, F::PadFuncOptions({p, p, p, p})) : x;  // [B, C, P, P]
+  const int64_t b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3), p = padding;
+  const int64_t padded_w = w + 2 * p, padded_h = h + 2 * p;
+  torch::Tensor src = p > 0 ? F::pad(x, F::PadFuncOptions({p, p, p, p})) : x;  // [B, C, H + 2p, W + 2p]
   torch::Tensor offsets = p > 0 ? torch::randint(0, 2 * p + 1, {n, 2}, gen, torch::kInt64).narrow(0, first, b)
                                 : torch::zeros({b, 2}, torch::kInt64);
-  torch::Tensor ramp = torch::arange(s, torch::kInt64).unsqueeze(0);  // [1, S]
-  torch::Tensor col_ramp = ramp.expand({b, s});
+  torch::Tensor row_ramp = torch::arange(h, torch::kInt64).unsqueeze(0);  // [1, H]
+  torch::Tensor ramp = torch::arange(w, torch::kInt64).unsqueeze(0);      // [1, W]
+  torch::Tensor col_ramp = ramp.expand({b, w});
   if (hflip) {
     torch::Tensor flip = (torch::rand({n}, gen).narrow(0, first, b) < 0.5).unsqueeze(1);  // bool [B, 1]
-    col_ramp = torch::where(flip, (s - 1) - ramp, ramp);
+    col_ramp = torch::where(flip, (w - 1) - ramp, ramp);
   }
-  torch::Tensor rows = offsets.select(1, 0).unsqueeze(1) + ramp;      // [B, S]
-  torch::Tensor cols = offsets.select(1, 1).unsqueeze(1) + col_ramp;  // [B, S]
-  torch::Tensor flat = (rows.unsqueeze(2) * side + cols.unsqueeze(1)).view({b, 1, s * s});
-  return src.reshape({b, c, side * side})
-      .gather(2, flat.expand({b, c, s * s}))
-      .view({b, c, s, s});
+  torch::Tensor rows = offsets.select(1, 0).unsqueeze(1) + row_ramp;  // [B, H]
+  torch::Tensor cols = offsets.select(1, 1).unsqueeze(1) + col_ramp;  // [B, W]
+  torch::Tensor flat = (rows.unsqueeze(2) * padded_w + cols.unsqueeze(1)).view({b, 1, h * w});
+  return src.reshape({b, c, padded_h * padded_w})
+      .gather(2, flat.expand({b, c, h * w}))
+      .view({b, c, h, w});
 }
 
 // (x - mean[c]) / stddev[c] on [B, C, S, S]; identity without a mean.
@@ -116,6 +121,12 @@ BatchLoader::BatchLoader(std::shared_ptr<DataSplit> split, AugmentOptions option
     throw ConfigError(
         fmt::format("data loader: input_size must be >= 1, got {}", options_.input_size));
   }
+  if (options_.input_width < 0)
+    throw ConfigError(fmt::format("data loader: input_width must be >= 0 (0: square), got {}", options_.input_width));
+  // SimCLR's views (random resized crops, flips, colour jitter) are square image augmentations.
+  if (options_.views.enabled && output_width(options_) != options_.input_size)
+    throw ConfigError(fmt::format("data loader: SimCLR views need square inputs, got {} x {}", options_.input_size,
+                                  output_width(options_)));
   if (options_.crop_padding < 0) {
     throw ConfigError(
         fmt::format("data loader: crop_padding must be >= 0, got {}", options_.crop_padding));
@@ -204,7 +215,7 @@ Batch BatchLoader::batch(int64_t epoch, int64_t index, BatchShard shard) const {
     out.labels = torch::cat({out.labels, out.labels}, 0);
     return out;
   }
-  torch::Tensor x = resize_to_input(split_->images(out.indices), options_);  // [B, C, S, S]
+  torch::Tensor x = resize_to_input(split_->images(out.indices), options_);  // [B, C, S, W]
   if (augment_) {
     const uint64_t aug_seed =
         mix_seed(mix_seed(mix_seed(seed_, kAugmentTag), static_cast<uint64_t>(epoch)), static_cast<uint64_t>(index));

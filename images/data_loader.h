@@ -17,7 +17,8 @@
 namespace lrid {
 
 struct AugmentOptions {
-  int64_t input_size = 32;      // output images are input_size x input_size
+  int64_t input_size = 32;      // output images are input_size x input_size ...
+  int64_t input_width = 0;      // ... or input_size x input_width when > 0 (cochleagrams)
   int64_t crop_padding = 0;     // random crop after zero padding by this many pixels (0: off)
   bool hflip = false;           // random horizontal flip with p = 0.5
   std::vector<double> mean;     // per channel, on [0,1] pixel values; empty: no normalisation
@@ -37,7 +38,7 @@ struct BatchShard {
 };
 
 struct Batch {
-  torch::Tensor images;  // float32 [B, C, input_size, input_size]; [2B, ...] with views
+  torch::Tensor images;  // float32 [B, C, input_size, width]; [2B, ...] with views
   torch::Tensor labels;  // int64 [B]; [2B] with views (the labels repeated)
   std::vector<int64_t> indices;  // dataset indices of the batch
 };
@@ -52,7 +53,7 @@ class BatchLoader {
   Batch batch(int64_t epoch, int64_t index, BatchShard shard = {}) const;
   const DataSplit& split() const { return *split_; }
 
-  // Converts uint8 images [B,C,H,W] to normalised float [B,C,S,S] without augmentation.
+  // Converts uint8 images [B,C,H,W] to normalised float [B,C,S,W'] without augmentation.
   torch::Tensor preprocess(const torch::Tensor& images_u8) const;
 
  private:

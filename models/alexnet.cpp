@@ -1,6 +1,8 @@
 // AlexNet and AlexNet-LRN as in lr-identify's alexnet.py (learning-rules.md §9.4),
-// adapted to any input size >= 11 by computing the flattened size from the geometry.
+// adapted to any input size >= 11 (square or not) by computing the flattened size from the geometry.
 #include <torch/torch.h>
+
+#include <array>
 
 #include "core/errors.h"
 #include "models/architectures.h"
@@ -25,21 +27,22 @@ class AlexNetImpl : public ModelImpl {
     };
     // Spatial sizes: conv1 11x11/4 VALID gives s1; each 3x3/2 SAME pool halves
     // (rounding up); conv2-5 are stride-1 SAME and keep the size.
-    const int64_t s1 = (options.input_size - 11) / 4 + 1;
-    const int64_t s3 = same_pool(same_pool(s1));  // conv3-conv5 input size
-    const int64_t s5 = same_pool(s3);             // after conv5's pool
+    // Per axis: height from input_size, width from input_width (square by default).
+    const std::array<int64_t, 2> s1 = {(options.input_size - 11) / 4 + 1, (input_width_of(options) - 11) / 4 + 1};
+    const std::array<int64_t, 2> s3 = {same_pool(same_pool(s1[0])), same_pool(same_pool(s1[1]))};  // conv3-5 input
+    const std::array<int64_t, 2> s5 = {same_pool(s3[0]), same_pool(s3[1])};                       // after pool5
     // conv2/3/5 have odd kernels: SAME is symmetric, implicit padding. conv4's
     // 4x4 SAME is asymmetric: explicit (1 before, 2 after) padding.
     conv1_ = register_module("conv1", f.conv("conv1", conv(options.in_channels, 96, 11).stride(4)));
     conv2_ = register_module("conv2", f.conv("conv2", conv(96, 256, 5).padding(2)));
     conv3_ = register_module("conv3", f.conv("conv3", conv(256, 384, 3).padding(1)));
-    const auto p4 = tf_same_padding(s3, 4, 1);
+    const auto p4h = tf_same_padding(s3[0], 4, 1), p4w = tf_same_padding(s3[1], 4, 1);
     conv4_ = register_module(
         "conv4",
-        f.conv("conv4", conv(384, 384, 4).explicit_padding(Padding4{p4[0], p4[1], p4[0], p4[1]})));
+        f.conv("conv4", conv(384, 384, 4).explicit_padding(Padding4{p4w[0], p4w[1], p4h[0], p4h[1]})));
     conv5_ = register_module("conv5", f.conv("conv5", conv(384, 256, 3).padding(1)));
 
-    const int64_t flat = 256 * s5 * s5;  // fc6 input: flattened [N, 256, s5, s5]
+    const int64_t flat = 256 * s5[0] * s5[1];  // fc6 input: flattened [N, 256, s5h, s5w]
     // fc6/fc7: truncated normal(0.01), bias 0.1, ReLU; fc8: truncated normal(0.01), bias 0.
     fc6_ = register_module("fc6", f.dense("fc6", DenseLayerOptions(flat, 4096)
                                                      .init(Init::truncated_normal(0.01))
@@ -66,7 +69,7 @@ class AlexNetImpl : public ModelImpl {
     h = conv5_(conv4_(conv3_(h)));
     h = tf_same_max_pool2d(h, 3, 2);
     const double p = options_.dropout;
-    h = torch::dropout(fc6_(h), p, is_training());  // fc6 flattens [N, 256, s5, s5]
+    h = torch::dropout(fc6_(h), p, is_training());  // fc6 flattens [N, 256, s5h, s5w]
     return torch::dropout(fc7_(h), p, is_training());
   }
 

@@ -17,7 +17,7 @@ class KNetImpl : public ModelImpl {
     const double momentum = bn_momentum_or(options, 0.1);
     LayerFactory f(options.seed, options.rule);
     const std::vector<int64_t> widths = {32, 32, 64, 128};
-    int64_t in = options.in_channels, size = options.input_size;
+    int64_t in = options.in_channels, height = options.input_size, width = input_width_of(options);
     for (int64_t i = 0; i < n_conv; ++i) {
       const std::string name = "conv" + std::to_string(i + 1);
       // conv1: N(0, 1e-4²) and no activation (its ReLU follows the pool);
@@ -34,16 +34,17 @@ class KNetImpl : public ModelImpl {
             torch::nn::BatchNorm2d(
                 torch::nn::BatchNorm2dOptions(widths[i]).momentum(momentum).eps(options.bn_eps))));
       in = widths[i];
-      size = (size + 1) / 2;  // 3x3/2 TF-SAME pool
+      height = (height + 1) / 2;  // 3x3/2 TF-SAME pool
+      width = (width + 1) / 2;
     }
-    feature_dim_ = in * size * size;
+    feature_dim_ = in * height * width;
     const std::string fc = "fc" + std::to_string(n_conv + 1);
     set_classifier(
         f.dense(fc, DenseLayerOptions(feature_dim_, options.num_classes).init(Init::normal(0.01)).bias_init(0.0)));
     layers_ = f.layer_list();
   }
 
-  // Flattened output of the last conv block: [N, C * s * s].
+  // Flattened output of the last conv block: [N, C * h * w].
   torch::Tensor features(const torch::Tensor& x) override {
     const TfLrnOptions lrn{3, 1.0, 5e-5, 0.75};
     torch::Tensor h = x;

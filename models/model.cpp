@@ -68,6 +68,11 @@ Model build_model(const ModelOptions& options) {
   if (options.input_size < min_size)
     throw ConfigError("model: input_size " + std::to_string(options.input_size) +
                       " is too small for " + a + " (needs >= " + std::to_string(min_size) + ")");
+  if (options.input_width < 0)
+    throw ConfigError("model: input_width must be >= 0 (0: square), got " + std::to_string(options.input_width));
+  if (input_width_of(options) < min_size)
+    throw ConfigError("model: input_width " + std::to_string(options.input_width) +
+                      " is too small for " + a + " (needs >= " + std::to_string(min_size) + ")");
   if (starts_with(a, "resnet") && options.width < 1)
     throw ConfigError("model: width must be >= 1, got " + std::to_string(options.width));
   if (starts_with(a, "alexnet") && !(options.dropout >= 0.0 && options.dropout < 1.0))

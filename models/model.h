@@ -15,7 +15,8 @@ namespace lrid {
 struct ModelOptions {
   std::string architecture = "knet";  // see architecture_names()
   int64_t in_channels = 3;
-  int64_t input_size = 32;            // square inputs: 28, 32, 64, 224, ...
+  int64_t input_size = 32;            // input height (and width when input_width is 0): 28, 32, 64, 224, ...
+  int64_t input_width = 0;            // > 0: inputs are input_size x input_width (a cochleagram: 50 x 200)
   int64_t num_classes = 10;
   uint64_t seed = 0;                  // model seed: all initial weights derive from it
   double bn_momentum = -1.0;          // PyTorch convention; < 0: the architecture's default
@@ -29,9 +30,12 @@ struct ModelOptions {
   int64_t projection_dim = 0;
 };
 
+// The input's width: input_width, or input_size for square inputs.
+inline int64_t input_width_of(const ModelOptions& o) { return o.input_width > 0 ? o.input_width : o.input_size; }
+
 class ModelImpl : public torch::nn::Module {
  public:
-  // Logits [N, num_classes] for images [N, C, S, S]: the classifier on the features.
+  // Logits [N, num_classes] for images [N, C, H, W]: the classifier on the features.
   virtual torch::Tensor forward(const torch::Tensor& x) { return classifier_(features(x)); }
   // Backbone output without the final classifier: [N, feature_dim()]
   // (ResNet: pooled 512 features; AlexNet: fc7 output; KNet: flattened conv features).

@@ -22,6 +22,9 @@ DataOptions defaults(int64_t input_size, int64_t crop_padding, bool hflip, std::
 // The parameters every image dataset shares, after the type's own.
 OptionsBinding<DataOptions> with_common(OptionsBinding<DataOptions> b) {
   b.add("input_size", &DataOptions::input_size).at_least(8).describe("images are resized to this square size");
+  b.add("input_width", &DataOptions::input_width)
+      .at_least(0)
+      .describe("> 0: resized to input_size x input_width instead (not for SimCLR)");
   b.add("crop_padding", &DataOptions::crop_padding).at_least(0).describe("random-crop padding; 0: no crop");
   b.add("hflip", &DataOptions::hflip).describe("random horizontal flips");
   b.add("normalize", &DataOptions::normalize).describe("subtract mean, divide by std, per channel");
@@ -103,6 +106,7 @@ ImageData load_data(const DataOptions& o) {
 AugmentOptions augment_options(const DataOptions& d, int64_t channels) {
   AugmentOptions o;
   o.input_size = d.input_size;
+  o.input_width = d.input_width;
   o.crop_padding = d.crop_padding;
   o.hflip = d.hflip;
   if (d.normalize) {

@@ -23,7 +23,8 @@ struct SyntheticOptions {
 struct DataOptions {
   std::string type;               // a name of data_registry()
   std::string root;               // dataset folder (not for synthetic)
-  int64_t input_size = 28;        // images are resized to input_size x input_size
+  int64_t input_size = 28;        // images are resized to input_size x input_size ...
+  int64_t input_width = 0;        // ... or to input_size x input_width when > 0
   int64_t crop_padding = 0;       // random-crop padding; 0: no crop
   bool hflip = false;             // random horizontal flips
   bool normalize = true;          // per channel: (x - mean) / std

@@ -178,6 +178,7 @@ void TrainingSession::set_up_model() {
   ModelOptions m = o_.model;
   m.in_channels = data_.train->channels();
   m.input_size = o_.data.input_size;
+  m.input_width = o_.data.input_width;
   m.num_classes = data_.num_classes;
   m.seed = static_cast<uint64_t>(o_.run.model_seed);
   m.rule = o_.rule.layer;

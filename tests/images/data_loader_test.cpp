@@ -18,7 +18,13 @@ namespace {
 
 AugmentOptions augment_options_for(int64_t input_size, int64_t crop_padding = 0, bool hflip = false,
                        std::vector<double> mean = {}, std::vector<double> stddev = {}) {
-  return AugmentOptions{input_size, crop_padding, hflip, std::move(mean), std::move(stddev), ViewOptions{}};
+  AugmentOptions o;
+  o.input_size = input_size;
+  o.crop_padding = crop_padding;
+  o.hflip = hflip;
+  o.mean = std::move(mean);
+  o.stddev = std::move(stddev);
+  return o;
 }
 
 // n copies of one asymmetric image (value 3*y + 7*x + 20*c + 1, distinct per
@@ -185,6 +191,51 @@ TEST(BatchLoader, ResizesToInputSize) {
   torch::Tensor out = small.batch(0, 0).images;
   EXPECT_EQ(out.sizes(), (std::vector<int64_t>{1, 1, 3, 3}));
   EXPECT_TRUE(torch::allclose(out, torch::full({1, 1, 3, 3}, 0.4f)));
+}
+
+// Cochleagrams are 50 x 200: inputs of input_size x input_width, resized,
+// padded-cropped and flipped as square ones are.
+TEST(BatchLoader, NonSquareInputsAreResizedCroppedAndFlippedInBothAxes) {
+  torch::Tensor y = torch::arange(5).view({1, 1, 5, 1}), x = torch::arange(9).view({1, 1, 1, 9});
+  auto split = make_memory_split((10 * y + x + 1).to(torch::kUInt8).expand({16, 1, 5, 9}).contiguous(),
+                                 torch::arange(16).remainder(2));
+  AugmentOptions o = augment_options_for(5, 1, true);
+  o.input_width = 9;  // the stored size: no resizing
+  BatchLoader loader(split, o, 16, false, true, false, 3);
+  const torch::Tensor img = split->images({0}).to(torch::kFloat32) / 255.0;  // [1, 1, 5, 9]
+  const torch::Tensor padded = torch::nn::functional::pad(img, torch::nn::functional::PadFuncOptions({1, 1, 1, 1}));
+  const Batch b = loader.batch(0, 0);
+  ASSERT_EQ(b.images.sizes(), (std::vector<int64_t>{16, 1, 5, 9}));
+  std::set<std::pair<int64_t, int64_t>> offsets;
+  int flipped = 0;
+  for (int64_t i = 0; i < 16; ++i) {
+    bool found = false;
+    for (int64_t dy = 0; dy <= 2 && !found; ++dy)
+      for (int64_t dx = 0; dx <= 2 && !found; ++dx)
+        for (bool flip : {false, true}) {
+          torch::Tensor window = padded.slice(2, dy, dy + 5).slice(3, dx, dx + 9);
+          if (flip) window = window.flip(3);
+          if (!found && torch::equal(b.images[i].unsqueeze(0), window)) {
+            found = true;
+            offsets.insert({dy, dx});
+            flipped += flip;
+          }
+        }
+    EXPECT_TRUE(found) << "image " << i << " is no (flipped) window of the padded image";
+  }
+  EXPECT_GT(offsets.size(), 3u);
+  EXPECT_GT(flipped, 0);
+  EXPECT_LT(flipped, 16);
+  // Resizing to another H x W, and the SimCLR views refuse non-square inputs.
+  o = augment_options_for(8);
+  o.input_width = 20;
+  EXPECT_EQ(BatchLoader(split, o, 4, false, false, false, 0).batch(0, 0).images.sizes(),
+            (std::vector<int64_t>{4, 1, 8, 20}));
+  o.views.enabled = true;
+  EXPECT_THROW(BatchLoader(split, o, 4, false, false, false, 0), ConfigError);
+  o.views.enabled = false;
+  o.input_width = -1;
+  EXPECT_THROW(BatchLoader(split, o, 4, false, false, false, 0), ConfigError);
 }
 
 TEST(BatchLoader, RejectsBadOptions) {

@@ -101,6 +101,32 @@ TEST(Model, EveryModelMovesToDoubleAndRuns) {
   }
 }
 
+// The word task's cochleagrams are 50 filters x 200 frames: every architecture
+// takes input_size x input_width inputs (KNet and AlexNet size their first dense
+// layer from both axes; ResNets pool globally), and too narrow an input is a ConfigError.
+TEST(Model, NonSquareInputsRunThroughEveryArchitecture) {
+  for (const auto& arch : {"resnet18", "resnet34v2", "alexnet", "alexnetlrn", "knet", "knetc4lrn"}) {
+    SCOPED_TRACE(arch);
+    ModelOptions o = options(arch, 1, 50);
+    o.input_width = 200;
+    if (std::string(arch).rfind("resnet", 0) == 0) o.width = 8;
+    Model m = build_model(o);
+    m->eval();
+    torch::NoGradGuard no_grad;
+    EXPECT_EQ(m->forward(torch::randn({2, 1, 50, 200})).sizes(), (std::vector<int64_t>{2, o.num_classes}));
+    // The same network refuses a narrower input (its dense layer is sized for 50 x 200).
+    if (std::string(arch).rfind("resnet", 0) != 0) EXPECT_ANY_THROW(m->forward(torch::randn({2, 1, 50, 100})));
+  }
+  ModelOptions o = options("knet", 1, 50);
+  o.input_width = 200;
+  EXPECT_EQ(build_model(o)->features(torch::randn({1, 1, 50, 200})).size(1), 64 * 7 * 25);  // 3 pools: 50->7, 200->25
+  o = options("alexnet", 1, 50);
+  o.input_width = 10;
+  EXPECT_NE(error_of(o).find("input_width 10 is too small for alexnet"), std::string::npos);
+  o.input_width = -1;
+  EXPECT_NE(error_of(o).find("input_width must be >= 0"), std::string::npos);
+}
+
 TEST(Model, MovesToCudaWhenAvailable) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   for (const auto& arch : architecture_names()) {

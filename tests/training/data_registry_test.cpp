@@ -58,6 +58,11 @@ TEST(DataRegistry, SyntheticParametersAndCommonOnes) {
   EXPECT_EQ((std::vector<int64_t>{s.input_size, s.train_limit, s.test_limit}), (std::vector<int64_t>{10, 5, 0}));
   EXPECT_FALSE(s.normalize);
   EXPECT_EQ(s.root, "");
+  // input_width: 0 (square) by default; set, it reaches the loader's options.
+  EXPECT_EQ(s.input_width, 0);
+  const DataOptions wide = data_of("synthetic", "{input_size: 10, input_width: 30}");
+  EXPECT_EQ(augment_options(wide, 1).input_width, 30);
+  EXPECT_THROW(data_of("synthetic", "{input_width: -1}"), ConfigError);
 }
 
 TEST(DataRegistry, AugmentOptionsBroadcastMeanAndStd) {
