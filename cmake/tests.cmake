@@ -78,6 +78,12 @@ if(LRID_PYTHON)
   set_tests_properties(classifiers_sklearn_parity PROPERTIES TIMEOUT 900 ENVIRONMENT "OMP_NUM_THREADS=1")
 endif()
 
+# The synthetic spoken-word set (scripts/make_speech_words.sh): same seed, same bytes.
+# Needs espeak-ng (scripts/setup.sh installs it); without it the test fails saying so.
+add_test(NAME speech_words_determinism
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/audio/speech_words_determinism_test.sh)
+set_tests_properties(speech_words_determinism PROPERTIES TIMEOUT 300)
+
 # The layering, checked by the build itself: for every pair of layers, a
 # translation unit of the lower one that includes a header of the higher one
 # must fail to compile with "No such file" (and a layer's own header must not).

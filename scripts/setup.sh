@@ -17,7 +17,7 @@ JOBS=${LRID_JOBS:-$(nproc)}
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 # 1. Debian packages: install only what is missing.
-PACKAGES=(build-essential cmake ninja-build ccache pkg-config git
+PACKAGES=(build-essential cmake ninja-build ccache pkg-config git espeak-ng
           libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libhdf5-dev liblinear-dev
           libgtest-dev googletest libjpeg62-turbo-dev zlib1g-dev libgloo-dev
           dataset-fashion-mnist chromium)  # chromium: the report test renders report.html headless
