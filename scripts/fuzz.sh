@@ -110,10 +110,15 @@ run_one() {
       status=known-libhdf5
     # LibTorch's archive readers allocate sizes a corrupt archive declares: the
     # unpickler (a string length, its input vector) and the zip reader (a
-    # record's size). An allocation lrid asks for itself has no such frame.
-    elif grep -q 'out-of-memory (malloc(' "$out/$name/log" \
-         && grep -q ' in torch::jit::Unpickler::\| in caffe2::serialize::PyTorchStreamReader::getRecord' \
-              "$out/$name/log"; then
+    # record's size). The allocation is LibTorch's when its stack names those
+    # readers or, where the fast unwinder stops inside libtorch_cpu.so, when the
+    # first frame outside the fuzz executable (allocator and libFuzzer hooks)
+    # is in libtorch_cpu.so. An allocation lrid asks for itself has lrid frames first.
+    elif grep -q 'out-of-memory' "$out/$name/log" \
+         && { grep -q ' in torch::jit::Unpickler::\| in caffe2::serialize::PyTorchStreamReader::getRecord' \
+                "$out/$name/log" \
+              || grep -E '^    #[0-9]+ ' "$out/$name/log" | grep -v "_fuzz+0x\|/libc\.so" | head -1 \
+                   | grep -q 'libtorch_cpu\.so'; }; then
       status=known-libtorch
     fi
   fi
