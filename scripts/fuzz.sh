@@ -114,7 +114,7 @@ run_one() {
     # readers or, where the fast unwinder stops inside libtorch_cpu.so, when the
     # first frame outside the fuzz executable (allocator and libFuzzer hooks)
     # is in libtorch_cpu.so. An allocation lrid asks for itself has lrid frames first.
-    elif grep -q 'out-of-memory' "$out/$name/log" \
+    elif grep -q 'out-of-memory\|allocation-size-too-big' "$out/$name/log" \
          && { grep -q ' in torch::jit::Unpickler::\| in caffe2::serialize::PyTorchStreamReader::getRecord' \
                 "$out/$name/log" \
               || grep -E '^    #[0-9]+ ' "$out/$name/log" | grep -v "_fuzz+0x\|/libc\.so" | head -1 \
