@@ -39,13 +39,15 @@ add_executable(lrid_tests)
 # CLI tests run the executable; lrid_base_tests does not, so the sanitizer build
 # of it (scripts/fuzz.sh sanitize-tests) compiles no LibTorch source.
 add_dependencies(lrid_tests lrid)
+# ctest's audio_cochleagram_python runs the cochleagram benchmark executable.
+add_dependencies(lrid_tests lrid_cochleagram_bench)
 target_link_libraries(lrid_tests PRIVATE lrid_tests_objects lrid_app lrid_test_support)
 # Unity groups of neighbouring layers' tests: with the torch PCH most of a test
 # translation unit's cost is instantiating LibTorch and GoogleTest templates,
 # paid once per unit, so a few large units build faster than many small ones
 # (clean build, README "Architecture"). Test files keep their helpers in
 # anonymous namespaces with names unique within a group.
-set(LRID_TEST_GROUPS "core figures" "images rules models training observables"
+set(LRID_TEST_GROUPS "core figures" "images audio rules models training observables"
                      "trajectories classifiers experiments report app")
 foreach(group IN LISTS LRID_TEST_GROUPS)
   string(REPLACE " " "_" group_name "${group}")
@@ -76,6 +78,10 @@ if(LRID_PYTHON)
            COMMAND bash ${CMAKE_SOURCE_DIR}/tests/trajectories/readme_dataset_snippet.sh $<TARGET_FILE:lrid>
                    ${LRID_PYTHON} ${CMAKE_SOURCE_DIR})
   set_tests_properties(classifiers_sklearn_parity PROPERTIES TIMEOUT 900 ENVIRONMENT "OMP_NUM_THREADS=1")
+  # The cochleagram against its NumPy reference on fresh signals (lrid_cochleagram_bench --output).
+  add_test(NAME audio_cochleagram_python
+           COMMAND ${LRID_PYTHON} ${CMAKE_SOURCE_DIR}/tests/audio/cochleagram_reference.py
+                   --check $<TARGET_FILE:lrid_cochleagram_bench>)
 endif()
 
 # The synthetic spoken-word set (scripts/make_speech_words.sh): same seed, same bytes.

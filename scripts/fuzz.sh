@@ -22,7 +22,7 @@ VENV=$CACHE/venv
 FUZZ_BUILD=${LRID_FUZZ_BUILD:-$ROOT/build-fuzz}
 ASAN_BUILD=${LRID_ASAN_BUILD:-$ROOT/build-asan}
 JOBS=${LRID_JOBS:-$(nproc)}
-TARGETS=(config npy csv idx cifar10 jpeg hdf5 saved_classifier checkpoint stream index sweep)
+TARGETS=(config npy csv idx cifar10 jpeg hdf5 saved_classifier checkpoint stream index sweep wav)
 log() { printf '[fuzz] %s\n' "$*" >&2; }
 
 export CCACHE_DIR=$CACHE/ccache CCACHE_BASEDIR=$ROOT

@@ -8,9 +8,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <stdexcept>
+#include <vector>
 
 #include <jpeglib.h>  // after <cstdio>: it needs size_t and FILE
+#include <sndfile.h>
 
+#include "audio/audio_file.h"
 #include "classifiers/classifier_test_data.h"
 #include "classifiers/protocol.h"
 #include "classifiers/saved_classifier.h"
@@ -107,6 +111,29 @@ void images() {
   put("jpeg", "cmyk", "\x0f" + jpeg(9, 9, 4, JCS_CMYK));
 }
 
+// Audio files of 16..64 frames (under 1 KB each): a 16-bit mono WAV by
+// write_wav, and by libsndfile a float stereo WAV and a 24-bit FLAC.
+void audio_seeds() {
+  const fs::path dir = scratch();
+  std::vector<float> ramp(64);
+  for (size_t i = 0; i < ramp.size(); ++i) ramp[i] = static_cast<float>(i) / 32.0f - 1.0f;
+  write_wav((dir / "a.wav").string(), ramp, 16000);
+  put("wav", "pcm16_mono", read_file(dir / "a.wav"));
+  auto write_sndfile = [&](const fs::path& path, int format, int channels, sf_count_t frames) {
+    SF_INFO info{};
+    info.samplerate = 22050;
+    info.channels = channels;
+    info.format = format;
+    SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
+    if (!f) throw std::runtime_error(sf_strerror(nullptr));
+    sf_writef_float(f, ramp.data(), frames);
+    sf_close(f);
+    return read_file(path);
+  };
+  put("wav", "float_stereo", write_sndfile(dir / "b.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 2, 32));
+  put("wav", "pcm24_flac", write_sndfile(dir / "c.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_24, 1, 16));
+}
+
 void arrays() {
   const fs::path dir = scratch();
   write_npy((dir / "a.npy").string(), torch::arange(12, torch::kFloat64).reshape({4, 3}));
@@ -184,6 +211,7 @@ int main(int argc, char** argv) {
   lrid::fuzz::g_out = argv[1];
   lrid::fuzz::images();
   lrid::fuzz::arrays();
+  lrid::fuzz::audio_seeds();
   lrid::fuzz::trajectories();
   lrid::fuzz::checkpoint();
   lrid::fuzz::observables();
