@@ -19,7 +19,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 # 1. Debian packages: install only what is missing.
 PACKAGES=(build-essential cmake ninja-build ccache pkg-config git espeak-ng
           libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libhdf5-dev liblinear-dev
-          libgtest-dev googletest libjpeg62-turbo-dev zlib1g-dev libgloo-dev libsndfile1-dev libsoxr-dev
+          libgtest-dev googletest libjpeg62-turbo-dev zlib1g-dev libgloo-dev libsndfile1-dev libsoxr-dev libssl-dev
           dataset-fashion-mnist chromium)  # chromium: the report test renders report.html headless
 # python3-venv only when the python3 on PATH lacks a working venv module.
 command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null \

@@ -3,6 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <type_traits>
+#include <utility>
+
 #include "core/errors.h"
 
 namespace lrid {
@@ -71,6 +75,64 @@ OptionsBinding<DataOptions> synthetic() {
   return with_common(b);
 }
 
+// A folder of spoken words as cochleagrams (audio/audio_folder.h). Its input
+// shape defaults to the cochleagram's own (0 x 0: 50 filters x 200 frames at
+// the defaults); the normalisation is that of the compressed envelopes of the
+// synthetic set (scripts/make_speech_words.sh) at the default RMS level.
+OptionsBinding<DataOptions> audio_folder() {
+  DataOptions p = defaults(0, 0, false, {0.25}, {0.2});
+  OptionsBinding<DataOptions> b(p);
+  b.require("root", &DataOptions::root);
+  auto audio = [](auto AudioFolderOptions::*f) {
+    using T = std::remove_reference_t<decltype(std::declval<AudioFolderOptions&>().*f)>;
+    return OptionsBinding<DataOptions>::Access<T>([f](DataOptions& o) -> T& { return o.audio.*f; });
+  };
+  auto coch = [](auto CochleagramOptions::*f) {
+    using T = std::remove_reference_t<decltype(std::declval<CochleagramOptions&>().*f)>;
+    return OptionsBinding<DataOptions>::Access<T>([f](DataOptions& o) -> T& { return o.audio.cochleagram.*f; });
+  };
+  b.add<double>("duration", audio(&AudioFolderOptions::duration_s)).above(0).describe("clip length in seconds");
+  b.add<double>("rms", audio(&AudioFolderOptions::rms)).above(0).describe("each clip's RMS level");
+  b.add<std::string>("split", audio(&AudioFolderOptions::split))
+      .one_of({"hash", "lists"})
+      .describe("hash: Speech Commands' speaker hash; lists: validation_list.txt, testing_list.txt");
+  b.add<double>("validation_percent", audio(&AudioFolderOptions::validation_percent)).at_least(0);
+  b.add<double>("test_percent", audio(&AudioFolderOptions::test_percent)).above(0);
+  b.add<std::string>("noise", audio(&AudioFolderOptions::noise))
+      .one_of({"none", "white", "background"})
+      .describe("additive noise: white, or root/_background_noise_/*.wav");
+  b.add<double>("noise_prob", audio(&AudioFolderOptions::noise_prob)).at_least(0).describe("fraction of noisy clips");
+  b.add<double>("snr_min_db", audio(&AudioFolderOptions::snr_min_db));
+  b.add<double>("snr_max_db", audio(&AudioFolderOptions::snr_max_db));
+  b.add<bool>("noise_on_test", audio(&AudioFolderOptions::noise_on_test));
+  b.add<double>("max_level", audio(&AudioFolderOptions::max_level)).above(0).describe("compressed value at pixel 255");
+  b.add<int64_t>("seed", audio(&AudioFolderOptions::seed)).at_least(0).describe("crop offsets and noise draws");
+  b.add<std::string>("cache_dir", audio(&AudioFolderOptions::cache_dir))
+      .describe("cochleagram cache; empty: $LRID_CACHE/cochleagrams; none: no cache");
+  b.add<int64_t>("sample_rate", coch(&CochleagramOptions::sample_rate)).at_least(1).describe("audio rate, Hz");
+  b.add<int64_t>("num_filters", coch(&CochleagramOptions::num_filters)).at_least(1);
+  b.add<double>("low_hz", coch(&CochleagramOptions::low_hz)).above(0);
+  b.add<double>("high_hz", coch(&CochleagramOptions::high_hz)).above(0);
+  b.add<int64_t>("envelope_rate", coch(&CochleagramOptions::envelope_rate)).at_least(1).describe("Hz");
+  b.add<double>("power", coch(&CochleagramOptions::power)).above(0).describe("compression exponent");
+  b.optional("input_size", &DataOptions::input_size);
+  b.optional("input_width", &DataOptions::input_width);
+  b.add("crop_padding", &DataOptions::crop_padding).at_least(0).describe("random-crop padding; 0: no crop");
+  b.add("hflip", &DataOptions::hflip).describe("random time reversal (off by default)");
+  b.add("normalize", &DataOptions::normalize).describe("subtract mean, divide by std");
+  b.add("mean", &DataOptions::mean);
+  b.add("std", &DataOptions::std).above(0);
+  b.add("train_limit", &DataOptions::train_limit).at_least(0).describe("use only the first N training clips; 0: all");
+  b.add("test_limit", &DataOptions::test_limit).at_least(0).describe("use only the first N test clips; 0: all");
+  return b;
+}
+
+ImageData load_audio(const DataOptions& o) {
+  AudioFolderOptions a = o.audio;
+  a.root = o.root;
+  return load_audio_folder(a);
+}
+
 ImageData load_synthetic(const DataOptions& o) {
   const SyntheticOptions& s = o.synthetic;
   return make_synthetic(s.num_classes, s.channels, s.image_size, s.train_size, s.test_size, s.noise,
@@ -87,6 +149,8 @@ Registry<DataSpec> make_data_registry() {
                 DataSpec{image_folder(), [](const DataOptions& o) {
                            return load_image_folder(o.root, o.decode_size > 0 ? o.decode_size : o.input_size);
                          }});
+  reg.add_typed("audio_folder", "spoken words as cochleagrams: root/<word>/*.wav (Speech Commands layout)",
+                DataSpec{audio_folder(), load_audio});
   reg.add_typed("synthetic", "seeded Gaussian class prototypes plus noise (tests, benchmarks)",
                 DataSpec{synthetic(), load_synthetic});
   return reg;
@@ -94,13 +158,30 @@ Registry<DataSpec> make_data_registry() {
 
 }  // namespace
 
+std::string expand_home(const std::string& path) {
+  if (path != "~" && path.rfind("~/", 0) != 0) return path;
+  const char* home = std::getenv("HOME");
+  if (home == nullptr || *home == '\0') throw ConfigError(fmt::format("data.parameters.root: {} needs $HOME", path));
+  return std::string(home) + path.substr(1);
+}
+
 const Registry<DataSpec>& data_registry() { return built_once<DataSpec, make_data_registry>(); }
 
-ImageData load_data(const DataOptions& o) {
+ImageData load_data(const DataOptions& options) {
+  DataOptions o = options;
+  o.root = expand_home(o.root);
   ImageData d = data_registry().at(o.type).factory.load(o);
   d.train = limit_split(d.train, o.train_limit);
   d.test = limit_split(d.test, o.test_limit);
   return d;
+}
+
+DataOptions resolve_input_shape(DataOptions o, const ImageData& data) {
+  if (o.input_size == 0) {
+    o.input_size = data.train->height();
+    if (o.input_width == 0) o.input_width = data.train->width();
+  }
+  return o;
 }
 
 AugmentOptions augment_options(const DataOptions& d, int64_t channels) {

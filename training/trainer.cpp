@@ -158,6 +158,7 @@ TrainingSession::TrainingSession(const Config& config, TrainingOptions options, 
 
 void TrainingSession::set_up_data() {
   data_ = load_data(o_.data);
+  o_.data = resolve_input_shape(o_.data, data_);
   task_ = make_task(o_.task);
   AugmentOptions aug = augment_options(o_.data, data_.train->channels());
   aug.views = task_->views();
