@@ -1,5 +1,5 @@
-// A full disk under the analysis commands' writers: `lrid dataset merge`
-// (dataset.h5 through trajectories/trajectory_dataset.cpp's HDF5 writer),
+// A full disk under the analysis commands' writers: `lrid dataset build` and
+// `lrid dataset merge` (dataset.h5 through trajectories/trajectory_dataset.cpp's HDF5 writer),
 // `lrid classify` (results, --save-model), `lrid identify -o`, `lrid experiment`
 // (result files, figures, manifest) and `lrid report`. Each reports one line
 // naming the file and ENOSPC, exit code 4, leaves every file whole (a previous
@@ -16,6 +16,7 @@
 #include "core/files.h"
 #include "experiments/experiment_test_data.h"
 #include "small_disk.h"
+#include "test_paths.h"
 #include "test_util.h"
 #include "trajectories/trajectory_dataset.h"
 
@@ -66,6 +67,26 @@ TEST(DiskFull, DatasetMergeKeepsThePreviousFileAndCompletesOnceThereIsSpace) {
   const auto again = test::run_lrid(args);
   ASSERT_EQ(again.code, 0) << again.out;
   EXPECT_EQ(read_dataset(out.string()).rows(), all.rows());
+}
+
+// Two short runs of the test fixture config (KNet on synthetic images), collated.
+TEST(DiskFull, DatasetBuildKeepsThePreviousFileAndCompletesOnceThereIsSpace) {
+  test::TempDir t;
+  test::SmallDisk disk(t.path() / "disk", "4m");
+  if (!disk.mounted()) GTEST_SKIP() << "needs root to mount a tmpfs";
+  const std::string cfg = std::string(LRID_SOURCE_DIR) + "/tests/fixtures/configs/good.yaml";
+  for (const std::string rule : {"sgdm", "fa"}) {
+    const auto r = test::run_lrid(fmt::format("train {} -q -o {} rule.type={} observables.parameters.probe_batch=16",
+                                              cfg, (t.path() / "runs" / rule).string(), rule));
+    ASSERT_EQ(r.code, 0) << r.out;
+  }
+  const fs::path out = t.path() / "disk" / "dataset.h5";
+  const std::string args = fmt::format("dataset build {} -o {}", (t.path() / "runs").string(), out.string());
+  ASSERT_EQ(test::run_lrid(args).code, 0);
+  expect_full_disk_refusal(args, disk, t.path() / "disk");
+  const auto again = test::run_lrid(args);
+  ASSERT_EQ(again.code, 0) << again.out;
+  EXPECT_EQ(read_dataset(out.string()).rows(), 2 * 4);  // runs x KNet layers
 }
 
 TEST(DiskFull, ClassifyAndIdentifyKeepTheirPreviousFilesAndCompleteOnceThereIsSpace) {

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cstdlib>
+
 #include "core/errors.h"
 #include "test_util.h"
 
@@ -18,7 +20,8 @@ DataOptions data_of(const std::string& type, const std::string& yaml = "") {
 }
 
 TEST(DataRegistry, TypesAndTheirDefaults) {
-  EXPECT_EQ(data_registry().names(), (std::vector<std::string>{"fashion_mnist", "cifar10", "image_folder", "synthetic"}));
+  EXPECT_EQ(data_registry().names(),
+            (std::vector<std::string>{"fashion_mnist", "cifar10", "image_folder", "audio_folder", "synthetic"}));
   const DataOptions f = data_of("fashion_mnist");
   EXPECT_EQ(f.type, "fashion_mnist");
   EXPECT_EQ(f.root, "/usr/share/datasets/fashion-mnist");
@@ -42,6 +45,34 @@ TEST(DataRegistry, TypesAndTheirDefaults) {
   test::expect_error<ConfigError>([] { data_of("synthetic", "{root: /x}"); }, "unknown key");
   test::expect_error<ConfigError>([] { data_of("synthetic", "{std: [0.5, 0]}"); }, "element 1");
   test::expect_error<ConfigError>([] { data_of("mnist"); }, "unknown data type 'mnist'");
+}
+
+// audio_folder: the audio and cochleagram parameters reach AudioFolderOptions,
+// and an input shape left at 0 x 0 becomes the loaded cochleagram's.
+TEST(DataRegistry, AudioFolderParametersAndTheCochleagramsOwnInputShape) {
+  const DataOptions a = data_of("audio_folder", "{root: /words, duration: 0.5, noise: white, snr_min_db: 5, "
+                                                "num_filters: 40, seed: 3, train_limit: 100}");
+  EXPECT_EQ(a.audio.duration_s, 0.5);
+  EXPECT_EQ(a.audio.noise, "white");
+  EXPECT_EQ(a.audio.snr_min_db, 5);
+  EXPECT_EQ(a.audio.cochleagram.num_filters, 40);
+  EXPECT_EQ(a.audio.cochleagram.sample_rate, 20000);
+  EXPECT_EQ(a.audio.seed, 3);
+  EXPECT_EQ(a.train_limit, 100);
+  EXPECT_FALSE(a.hflip);
+  EXPECT_EQ((std::vector<int64_t>{a.input_size, a.input_width}), (std::vector<int64_t>{0, 0}));
+  ImageData d;
+  d.train = make_memory_split(torch::zeros({2, 1, 40, 100}, torch::kUInt8), torch::zeros({2}, torch::kInt64));
+  const DataOptions r = resolve_input_shape(a, d);
+  EXPECT_EQ((std::vector<int64_t>{r.input_size, r.input_width}), (std::vector<int64_t>{40, 100}));
+  const DataOptions sized = resolve_input_shape(data_of("audio_folder", "{root: /w, input_size: 64}"), d);
+  EXPECT_EQ((std::vector<int64_t>{sized.input_size, sized.input_width}), (std::vector<int64_t>{64, 0}));  // square
+  test::expect_error<ConfigError>([] { data_of("audio_folder", "{root: /w, noise: pink}"); }, "noise");
+  test::expect_error<ConfigError>([] { data_of("audio_folder"); }, "data.parameters.root': required key is missing");
+  // A leading ~/ in a root is $HOME.
+  const std::string home = std::getenv("HOME") ? std::getenv("HOME") : "";
+  if (!home.empty()) EXPECT_EQ(expand_home("~/.cache/lrid/x"), home + "/.cache/lrid/x");
+  EXPECT_EQ(expand_home("/data/~x"), "/data/~x");
 }
 
 TEST(DataRegistry, SyntheticParametersAndCommonOnes) {
