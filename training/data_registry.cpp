@@ -23,12 +23,18 @@ DataOptions defaults(int64_t input_size, int64_t crop_padding, bool hflip, std::
   return o;
 }
 
-// The parameters every image dataset shares, after the type's own.
-OptionsBinding<DataOptions> with_common(OptionsBinding<DataOptions> b) {
-  b.add("input_size", &DataOptions::input_size).at_least(8).describe("images are resized to this square size");
-  b.add("input_width", &DataOptions::input_width)
-      .at_least(0)
-      .describe("> 0: resized to input_size x input_width instead (not for SimCLR)");
+// The parameters every dataset shares, after the type's own. With `shape_from_data`
+// the input shape may be absent (0 x 0: the loaded images' own, as audio_folder's).
+OptionsBinding<DataOptions> with_common(OptionsBinding<DataOptions> b, bool shape_from_data = false) {
+  if (shape_from_data) {
+    b.optional("input_size", &DataOptions::input_size);
+    b.optional("input_width", &DataOptions::input_width);
+  } else {
+    b.add("input_size", &DataOptions::input_size).at_least(8).describe("images are resized to this square size");
+    b.add("input_width", &DataOptions::input_width)
+        .at_least(0)
+        .describe("> 0: resized to input_size x input_width instead (not for SimCLR)");
+  }
   b.add("crop_padding", &DataOptions::crop_padding).at_least(0).describe("random-crop padding; 0: no crop");
   b.add("hflip", &DataOptions::hflip).describe("random horizontal flips");
   b.add("normalize", &DataOptions::normalize).describe("subtract mean, divide by std, per channel");
@@ -115,16 +121,7 @@ OptionsBinding<DataOptions> audio_folder() {
   b.add<double>("high_hz", coch(&CochleagramOptions::high_hz)).above(0);
   b.add<int64_t>("envelope_rate", coch(&CochleagramOptions::envelope_rate)).at_least(1).describe("Hz");
   b.add<double>("power", coch(&CochleagramOptions::power)).above(0).describe("compression exponent");
-  b.optional("input_size", &DataOptions::input_size);
-  b.optional("input_width", &DataOptions::input_width);
-  b.add("crop_padding", &DataOptions::crop_padding).at_least(0).describe("random-crop padding; 0: no crop");
-  b.add("hflip", &DataOptions::hflip).describe("random time reversal (off by default)");
-  b.add("normalize", &DataOptions::normalize).describe("subtract mean, divide by std");
-  b.add("mean", &DataOptions::mean);
-  b.add("std", &DataOptions::std).above(0);
-  b.add("train_limit", &DataOptions::train_limit).at_least(0).describe("use only the first N training clips; 0: all");
-  b.add("test_limit", &DataOptions::test_limit).at_least(0).describe("use only the first N test clips; 0: all");
-  return b;
+  return with_common(b, /*shape_from_data=*/true);
 }
 
 ImageData load_audio(const DataOptions& o) {
