@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <filesystem>
 #include <regex>
 #include <sstream>
@@ -112,6 +113,11 @@ TrainState load_checkpoint(const std::string& path, torch::nn::Module& model,
       const double* v = w.data_ptr<double>();
       state.window_loss = v[0];
       state.window_align = v[1];
+      // Counts kept as doubles: whole, non-negative and within int64 (2^63), else the file is corrupt.
+      for (int i = 2; i < 5; ++i)
+        if (!(v[i] >= 0 && v[i] < 9.2233720368547758e18 && v[i] == std::floor(v[i])))
+          throw CorruptCheckpointError(
+              fmt::format("{}: corrupt checkpoint: state/window holds the count {}", path, v[i]));
       state.window_correct = static_cast<int64_t>(v[2]);
       state.window_images = static_cast<int64_t>(v[3]);
       state.window_batches = static_cast<int64_t>(v[4]);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "archive_edit.h"
 #include "classifiers/classifier_test_data.h"
 #include "core/errors.h"
 #include "core/files.h"
@@ -76,12 +77,45 @@ TEST(SavedClassifier, DataOfAnotherShapeOrWithNonFiniteValuesIsADataError) {
 
 // A corrupt archive whose TorchScript code names an unknown type: LibTorch
 // throws torch::jit::ErrorReport, not a c10::Error, which escaped as
-// std::terminate (tests/fuzz/saved_classifier_fuzz.cpp found it; the file is its input).
+// std::terminate (tests/fuzz/saved_classifier_fuzz.cpp found it). Here a saved
+// classifier's code record is rewritten to declare an attribute of a type that does not exist.
 TEST(SavedClassifier, CorruptTorchScriptInTheArchiveIsADataError) {
-  const std::string path =
-      std::string(LRID_SOURCE_DIR) + "/tests/fuzz/corpus/saved_classifier/crash-torchscript-unknown-type";
+  const TrajectoryDataset d = testing::synthetic_trajectories(10, kSavedRules, {"actraw_mean"}, 3.0, 25);
+  test::TempDir dir;
+  const std::string path = (dir.path() / "svm.pt").string();
+  save_classifier(path, fit_final_classifier(d, result_choosing(d, {{{"pca", "none"}, {"C", "1"}}})));
+  int edited = 0;
+  const std::string corrupt = test::rewrite_archive(read_file(path), [&](const std::string& name, std::string& c) {
+    // A module attribute's declared type (`norm_mean : Tensor`) renamed.
+    const size_t at = c.find(" : Tensor\n");
+    if (name.rfind("code/", 0) == 0 && at != std::string::npos && edited == 0) {
+      c.replace(at, 9, " : NoSuchT");
+      ++edited;
+    }
+  });
+  ASSERT_EQ(edited, 1);
+  write_file_atomic(path, corrupt);
   test::expect_error<DataError>([&] { load_classifier(path); },
                                 path + ": not a saved lrid classifier (Unknown type name");
+}
+
+// The fuzzer's input of that bug also has a file name outside the archive's
+// folder, which the record check now finds first.
+TEST(SavedClassifier, TheFuzzersCorruptArchiveIsADataError) {
+  const std::string path =
+      std::string(LRID_SOURCE_DIR) + "/tests/fuzz/corpus/saved_classifier/crash-torchscript-unknown-type";
+  test::expect_error<DataError>([&] { load_classifier(path); }, path + ": not a saved lrid classifier (");
+}
+
+// saved_classifier_fuzz's input where a string opcode declares 4 GB
+// (formerly tests/fuzz/known_crashes: LibTorch allocated and zeroed it). A
+// record name outside the archive's folder now refuses it before any pickle
+// is read; CheckArchiveStorages.APickleDeclaringMoreThanItsRecordHoldsIsRefused
+// covers the string itself.
+TEST(SavedClassifier, TheFormerKnownCrashIsADataError) {
+  const std::string path =
+      std::string(LRID_SOURCE_DIR) + "/tests/fuzz/corpus/saved_classifier/crash-unpickler-4GB-string";
+  test::expect_error<DataError>([&] { load_classifier(path); }, path + ": not a saved lrid classifier (");
 }
 
 TEST(SavedClassifier, MissingOrForeignFilesAreDataErrors) {

@@ -4,13 +4,18 @@
 // reads it, while the archive as written passes.
 #include "observables/torch_archive.h"
 
-#include <caffe2/serialize/inline_container.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <torch/serialize.h>
 #include <torch/torch.h>
 
 #include <sstream>
 #include <string>
+#include <vector>
+
+#include "archive_edit.h"
+#include "core/files.h"
+#include "test_paths.h"
 
 namespace lrid {
 namespace {
@@ -48,20 +53,9 @@ std::string archive_bytes(const std::string& cut = "", size_t by = 0) {
   std::ostringstream whole;
   out.save_to(whole);
   if (cut.empty()) return whole.str();
-  std::istringstream in(whole.str());
-  caffe2::serialize::PyTorchStreamReader reader(&in);
-  std::string bytes;
-  caffe2::serialize::PyTorchStreamWriter writer([&](const void* data, size_t n) {
-    bytes.append(static_cast<const char*>(data), n);
-    return n;
+  return test::rewrite_archive(whole.str(), [&](const std::string& name, std::string& contents) {
+    if (name == cut) contents.resize(contents.size() - by);
   });
-  for (const auto& name : reader.getAllRecords()) {
-    if (writer.getAllWrittenRecords().count(name)) continue;
-    auto [data, size] = reader.getRecord(name);
-    writer.writeRecord(name, data.get(), name == cut ? size - by : size);
-  }
-  writer.writeEndOfFile();
-  return bytes;
 }
 
 TEST(CheckArchiveStorages, AWholeArchivePassesAndOneWithAStorageCutShortDoesNot) {
@@ -77,8 +71,101 @@ TEST(CheckArchiveStorages, AWholeArchivePassesAndOneWithAStorageCutShortDoesNot)
   }
 }
 
+// LibTorch's unpickler sizes a string by its declared length before reading
+// it: a pickle declaring 2 GB in a record of a few bytes is refused unread.
+TEST(CheckArchiveStorages, APickleDeclaringMoreThanItsRecordHoldsIsRefused) {
+  const std::string crafted = test::rewrite_archive(archive_bytes(), [](const std::string& name, std::string& c) {
+    if (name == "data.pkl") c = std::string("\x80\x02X\xff\xff\xff\x7f", 7) + "abc.";  // PROTO 2, BINUNICODE 2^31-1
+  });
+  try {
+    check_archive_storages(crafted);
+    ADD_FAILURE() << "a 2 GB string in a 11-byte pickle passed";
+  } catch (const ArchiveStorageError& e) {
+    EXPECT_STREQ(e.what(), "data.pkl: pickle opcode 0x58 at byte 2 declares 2147483647 bytes, 4 follow it");
+  }
+}
+
+// saved_classifier_fuzz's input: an empty data.pkl (a null record pointer,
+// once passed to memcpy) is LibTorch's "end of archive" error.
+TEST(CheckArchiveStorages, AnEmptyPickleIsALibTorchError) {
+  const std::string empty = test::rewrite_archive(archive_bytes(), [](const std::string& name, std::string& c) {
+    if (name == "data.pkl") c.clear();
+  });
+  EXPECT_THROW(check_archive_storages(empty), c10::Error);
+}
+
 TEST(CheckArchiveStorages, BytesThatAreNotAnArchiveAreALibTorchError) {
   EXPECT_THROW(check_archive_storages("not a zip archive"), c10::Error);
+}
+
+// Python's own pickles of one object in every protocol (golden/pickles/
+// make_pickles.py; opcode counts from pickletools.genops) walk to their STOP.
+TEST(WalkPickle, WalksPythonPicklesOfEveryProtocolToTheirStop) {
+  const std::vector<std::pair<size_t, size_t>> expected = {  // (bytes, opcodes) of protocol 0..5
+      {1464, 120}, {1225, 101}, {1148, 95}, {1089, 81}, {1000, 74}, {975, 64}};
+  for (size_t p = 0; p < expected.size(); ++p) {
+    const std::string bytes =
+        read_file(fmt::format("{}/tests/observables/golden/pickles/protocol{}.pkl", LRID_SOURCE_DIR, p));
+    ASSERT_EQ(bytes.size(), expected[p].first) << p;
+    const PickleWalk w = walk_pickle(bytes);
+    EXPECT_TRUE(w.stopped) << p;
+    EXPECT_EQ(w.end, bytes.size()) << p;
+    EXPECT_EQ(w.opcodes, expected[p].second) << p;
+  }
+}
+
+// Each length-prefixed opcode: declaring exactly the bytes that follow walks
+// on; one more is refused with the opcode and its offset.
+TEST(WalkPickle, ALengthPastTheEndIsRefusedAndAnExactOneIsNot) {
+  struct Case { char op; int width; };
+  for (const Case c : {Case{'\x8a', 1}, {'U', 1}, {'C', 1}, {'\x8c', 1}, {'B', 4}, {'X', 4}, {'\x8b', 4}, {'T', 4},
+                       {'\x8d', 8}, {'\x8e', 8}, {'\x96', 8}}) {
+    const auto pickle = [&](uint64_t length) {
+      std::string s = "\x80\x04";
+      s += c.op;
+      for (int i = 0; i < c.width; ++i) s += static_cast<char>((length >> (8 * i)) & 0xff);
+      return s + std::string(5, 'a') + ".";
+    };
+    const PickleWalk exact = walk_pickle(pickle(6));  // the five 'a's and the STOP as the argument
+    EXPECT_FALSE(exact.stopped) << c.op;
+    EXPECT_EQ(exact.end, pickle(6).size()) << c.op;
+    const PickleWalk shorter = walk_pickle(pickle(5));
+    EXPECT_TRUE(shorter.stopped) << c.op;
+    EXPECT_EQ(shorter.opcodes, 3u) << c.op;
+    try {
+      walk_pickle(pickle(7));
+      ADD_FAILURE() << "opcode " << int(static_cast<unsigned char>(c.op)) << " declaring 7 of 6 bytes passed";
+    } catch (const ArchiveStorageError& e) {
+      EXPECT_EQ(std::string(e.what()), fmt::format("pickle opcode 0x{:02x} at byte 2 declares 7 bytes, 6 follow it",
+                                                   static_cast<unsigned char>(c.op)));
+    }
+  }
+}
+
+// Picklers number memo entries from 0; LibTorch sizes its memo table by the
+// index, so one past the pickle's length is refused (LONG_BINPUT, PUT).
+TEST(WalkPickle, AMemoIndexBeyondThePickleIsRefused) {
+  EXPECT_TRUE(walk_pickle(std::string("\x80\x02Nr\x09\x00\x00\x00.", 9)).stopped);  // index 9 of 9 bytes
+  EXPECT_THROW(walk_pickle(std::string("\x80\x02Nr\x0a\x00\x00\x00.", 9)), ArchiveStorageError);
+  EXPECT_THROW(walk_pickle(std::string("\x80\x02Nr\xff\xff\xff\xff.", 9)), ArchiveStorageError);
+  EXPECT_TRUE(walk_pickle("Np3\n.").stopped);
+  EXPECT_THROW(walk_pickle("Np99999999999999999999999\n."), ArchiveStorageError);
+}
+
+TEST(WalkPickle, ANegativeFourByteLengthIsRefused) {
+  EXPECT_THROW(walk_pickle(std::string("T\xff\xff\xff\xffabc.", 9)), ArchiveStorageError);
+}
+
+// What the unpickler itself rejects first ends the walk without a verdict.
+TEST(WalkPickle, AnUnknownOpcodeOrATruncatedArgumentEndsTheWalk) {
+  const PickleWalk unknown = walk_pickle(std::string("\x80\x02N\xffX\xff\xff\xff\xff", 9));
+  EXPECT_FALSE(unknown.stopped);
+  EXPECT_EQ(unknown.opcodes, 2u);
+  EXPECT_EQ(unknown.end, 3u);
+  const PickleWalk truncated = walk_pickle(std::string("\x80\x02cmodule\nname", 14));  // GLOBAL's second line unended
+  EXPECT_FALSE(truncated.stopped);
+  EXPECT_EQ(truncated.opcodes, 1u);
+  EXPECT_EQ(walk_pickle(std::string("\x80\x02X\x01", 4)).end, 2u);  // a length cut short
 }
 
 }  // namespace

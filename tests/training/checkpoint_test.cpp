@@ -9,10 +9,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "archive_edit.h"
 #include "core/errors.h"
 #include "core/files.h"
 #include "test_paths.h"
@@ -134,7 +137,8 @@ TEST(Checkpoint, MissingTruncatedOrMismatchedFilesAreIoErrorsNamingThemAndOnlyUn
   CheckpointNet wide(5);
   save_checkpoint(other, wide, {}, TrainState{});
   test::expect_error<IoError>([&] { load_checkpoint(other, *a.net); }, other + ": parameter ");
-  test::expect_error<IoError>([&] { load_checkpoint(other, *a.net); }, "has shape 5x3 in the checkpoint, 2x3 in the model");
+  test::expect_error<IoError>([&] { load_checkpoint(other, *a.net); },
+                              "has shape 5x3 in the checkpoint, 2x3 in the model");
   // ... one that does not fit the model is not: no checkpoint of that run would.
   try {
     load_checkpoint(other, *a.net);
@@ -174,6 +178,47 @@ TEST(Checkpoint, AStorageLargerThanItsRecordIsACorruptCheckpoint) {
       std::string(LRID_SOURCE_DIR) + "/tests/fuzz/corpus/checkpoint/crash-storage-smaller-than-declared";
   test::expect_error<CorruptCheckpointError>([&] { load_checkpoint(path, *a.net, a.named()); },
                                              path + ": corrupt checkpoint: storage data/");
+}
+
+// checkpoint_fuzz's input where a string opcode of data.pkl declares ~2 GB:
+// LibTorch's unpickler allocated and zeroed that much before finding the bytes
+// missing (CI's 10 s timeout). The opcodes are now walked first.
+TEST(Checkpoint, APickleStringLongerThanItsRecordIsACorruptCheckpoint) {
+  CheckpointedTraining a;
+  const std::string path =
+      std::string(LRID_SOURCE_DIR) + "/tests/fuzz/corpus/checkpoint/timeout-unpickler-2GB-string";
+  test::expect_error<CorruptCheckpointError>([&] { load_checkpoint(path, *a.net, a.named()); },
+                                             path + ": corrupt checkpoint: data.pkl: pickle opcode");
+}
+
+// checkpoint_fuzz's finding: a window count of 2.2e252 was cast to int64
+// (undefined behaviour). Each count must be whole, non-negative and in range.
+TEST(Checkpoint, AWindowCountOutsideInt64IsACorruptCheckpoint) {
+  test::TempDir dir;
+  CheckpointedTraining a;
+  TrainState state;
+  state.window_loss = 0.5;
+  state.window_correct = 12345;
+  state.window_images = 23456;
+  state.window_batches = 7;
+  const std::string path = (dir.path() / "step_1.pt").string();
+  save_checkpoint(path, *a.net, a.named(), state);
+  for (const double bad : {2.2e252, -1.0, 0.5, std::nan("")}) {
+    int edited = 0;
+    const std::string corrupt = test::rewrite_archive(read_file(path), [&](const std::string&, std::string& c) {
+      const double window[5] = {0.5, 0, 12345, 23456, 7};
+      if (c.size() == sizeof window && std::memcmp(c.data(), window, sizeof window) == 0) {
+        std::memcpy(c.data() + 3 * sizeof(double), &bad, sizeof bad);
+        ++edited;
+      }
+    });
+    ASSERT_EQ(edited, 1);
+    const std::string bad_path = (dir.path() / "bad.pt").string();
+    write_file_atomic(bad_path, corrupt);
+    test::expect_error<CorruptCheckpointError>([&] { load_checkpoint(bad_path, *a.net, a.named()); },
+                                               bad_path + ": corrupt checkpoint: state/window holds the count");
+  }
+  EXPECT_EQ(load_checkpoint(path, *a.net, a.named()).window_images, 23456);
 }
 
 // The same corruption made by hand, in each storage of a checkpoint this test
