@@ -153,7 +153,7 @@ TEST(WalkPickle, AMemoIndexBeyondThePickleIsRefused) {
 }
 
 TEST(WalkPickle, ANegativeFourByteLengthIsRefused) {
-  EXPECT_THROW(walk_pickle(std::string("T\xff\xff\xff\xffabc.", 9)), ArchiveStorageError);
+  EXPECT_THROW(walk_pickle(std::string("T\xff\xff\xff\xff" "abc.", 9)), ArchiveStorageError);
 }
 
 // What the unpickler itself rejects first ends the walk without a verdict.
@@ -162,9 +162,12 @@ TEST(WalkPickle, AnUnknownOpcodeOrATruncatedArgumentEndsTheWalk) {
   EXPECT_FALSE(unknown.stopped);
   EXPECT_EQ(unknown.opcodes, 2u);
   EXPECT_EQ(unknown.end, 3u);
-  const PickleWalk truncated = walk_pickle(std::string("\x80\x02cmodule\nname", 14));  // GLOBAL's second line unended
+  // GLOBAL's second line unended (a string literal split so that 'c' is not read as a hex digit).
+  const PickleWalk truncated = walk_pickle(std::string("\x80\x02" "cmodule\nname", 14));
   EXPECT_FALSE(truncated.stopped);
   EXPECT_EQ(truncated.opcodes, 1u);
+  EXPECT_EQ(truncated.end, 2u);
+  EXPECT_TRUE(walk_pickle(std::string("\x80\x02" "cmodule\nname\n.", 16)).stopped);
   EXPECT_EQ(walk_pickle(std::string("\x80\x02X\x01", 4)).end, 2u);  // a length cut short
 }
 
