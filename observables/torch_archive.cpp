@@ -166,19 +166,20 @@ PickleWalk walk_pickle(std::string_view pickle) {
 void check_archive_storages(const std::string& bytes) {
   std::istringstream in(bytes);
   caffe2::serialize::PyTorchStreamReader reader(&in);
-  // No record can declare more bytes than the archive could inflate to:
-  // LibTorch's readers allocate the declared size before reading. LibTorch
-  // deflates its TorchScript code records, which loading also reads; 1032:1 is
-  // deflate's largest ratio (zlib's technical notes). Pickles and storages are
-  // written stored, so those may not declare more than the archive's own size.
+  // No record may declare more bytes than the archive could hold: LibTorch's
+  // readers allocate the declared size before reading. Pickles and storages
+  // (data.pkl, data/0, ...) are written stored, so they may not declare more
+  // than the archive's own size; LibTorch deflates its TorchScript code
+  // records, which loading also reads, and 1032:1 is deflate's largest ratio
+  // (zlib's technical notes).
   for (const std::string& name : reader.getAllRecords()) {
+    const bool stored = name == "data.pkl" || name == "constants.pkl" || name.rfind("data/", 0) == 0 ||
+                        name.rfind("constants/", 0) == 0;
     const size_t declared = reader.getRecordSize(name);
-    if (declared / 1032 > bytes.size())
+    if ((stored ? declared : declared / 1032) > bytes.size())
       throw ArchiveStorageError(fmt::format("record {} declares {} bytes, more than an archive of {} can hold", name,
                                             declared, bytes.size()));
-  }
-  // Every pickle loading may read (data, constants, the code's debug_pkl source ranges).
-  for (const std::string& name : reader.getAllRecords()) {
+    // Every pickle loading may read (data, constants, the code's debug_pkl source ranges).
     if (name.size() < 3 || name.compare(name.size() - 3, 3, "pkl") != 0) continue;
     auto [pickle, pickle_size] = reader.getRecord(name);
     try {
@@ -187,18 +188,11 @@ void check_archive_storages(const std::string& bytes) {
       throw ArchiveStorageError(fmt::format("{}: {}", name, e.what()));
     }
   }
-  const auto get_stored = [&](const std::string& name) {
-    const size_t declared = reader.getRecordSize(name);
-    if (declared > bytes.size())
-      throw ArchiveStorageError(fmt::format("record {} declares {} bytes, more than an archive of {} can hold", name,
-                                            declared, bytes.size()));
-    return reader.getRecord(name);
-  };
   for (const std::string archive : {"constants", "data"}) {
     if (!reader.hasRecord(archive + ".pkl")) continue;
     at::DataPtr pickle;
     size_t pickle_size = 0;
-    std::tie(pickle, pickle_size) = get_stored(archive + ".pkl");
+    std::tie(pickle, pickle_size) = reader.getRecord(archive + ".pkl");
     size_t pos = 0;
     auto read = [&](char* buffer, size_t len) -> size_t {
       len = std::min(pickle_size - pos, len);
@@ -224,7 +218,7 @@ void check_archive_storages(const std::string& bytes) {
     };
     std::vector<std::pair<std::string, size_t>> record_sizes;  // (storage key, bytes in its record)
     auto read_record = [&](const std::string& key) {
-      auto record = get_stored(archive + "/" + key);
+      auto record = reader.getRecord(archive + "/" + key);
       record_sizes.emplace_back(key, std::get<1>(record));
       return std::move(std::get<0>(record));
     };

@@ -45,17 +45,18 @@ struct PickleWalk {
 // pickletools) up to STOP, and throws ArchiveStorageError naming the opcode
 // and its offset if a length-prefixed argument (a string, bytes, a long)
 // declares more bytes than follow it, or a memo entry is stored at an index
-// beyond the pickle's length (LibTorch grows its memo table to it). The walk ends early at an opcode it does
-// not know or at a truncated argument: the unpickler fails there itself, before
-// reading anything later.
+// beyond the pickle's length (LibTorch grows its memo table to it). The walk
+// ends early at an opcode it does not know or at a truncated argument: the
+// unpickler fails there itself, before reading anything later.
 PickleWalk walk_pickle(std::string_view pickle);
 
 // Checks every storage of the archive's "constants" and "data" pickles against
 // its record, and every tensor in them against its storage. Throws
 // ArchiveStorageError, or c10::Error (or torch::jit's errors) for an archive
-// LibTorch cannot parse. `bytes` is the whole archive file. Every record it
-// reads must declare at most the archive's own size (LibTorch stores records
-// uncompressed), and the pickles must pass walk_pickle.
+// LibTorch cannot parse. `bytes` is the whole archive file. Every pickle and
+// storage record must declare at most the archive's own size (LibTorch stores
+// them uncompressed), any other record at most 1032 times it (deflate's
+// largest ratio), and every pickle must pass walk_pickle.
 void check_archive_storages(const std::string& bytes);
 
 }  // namespace lrid
